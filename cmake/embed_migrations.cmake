@@ -1,0 +1,20 @@
+# Turns schema/NNN_name.sql into a C++ table so the binary carries its own
+# migrations: `rebound migrate` needs no files beside it.
+# Invoked as: cmake -DSCHEMA_DIR=... -DOUT=... -P embed_migrations.cmake
+file(GLOB files "${SCHEMA_DIR}/[0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "// Generated from schema/*.sql by cmake/embed_migrations.cmake. Do not edit.\n#include \"store/migrate.hpp\"\n\nnamespace rebound::store {\n\nstd::span<migration const> embedded_migrations() noexcept\n{\n    static migration const list[] = {\n")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  string(SUBSTRING "${name}" 0 3 version)
+  math(EXPR version "${version}")
+  file(READ "${f}" sql)
+  string(APPEND body "        {${version}, \"${name}\", R\"rebound_sql(${sql})rebound_sql\"},\n")
+endforeach()
+string(APPEND body "    };\n    return list;\n}\n\n}  // namespace rebound::store\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUT}" "${body}")
+endif()

@@ -1,0 +1,315 @@
+// Shared JSON reading helpers for providers (see json_util.hpp for why).
+#include "providers/json_util.hpp"
+
+#include "providers/provider.hpp"
+
+#include <charconv>
+#include <chrono>
+
+namespace rebound::providers::json {
+
+namespace dom = simdjson::dom;
+
+namespace {
+
+/// The exact bytes of one array element. simdjson 3.0 offers raw_json() on
+/// objects and arrays and raw_json_token() on scalars.
+simdjson::simdjson_result<std::string_view>
+raw_of(simdjson::ondemand::value& value)
+{
+    simdjson::ondemand::json_type type;
+    if (auto err = value.type().get(type)) return err;
+    if (type == simdjson::ondemand::json_type::object) {
+        simdjson::ondemand::object obj;
+        if (auto err = value.get_object().get(obj)) return err;
+        return obj.raw_json();
+    }
+    if (type == simdjson::ondemand::json_type::array) {
+        simdjson::ondemand::array arr;
+        if (auto err = value.get_array().get(arr)) return err;
+        return arr.raw_json();
+    }
+    std::string_view token = value.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t'))
+        token.remove_suffix(1);
+    return token;
+}
+
+}  // namespace
+
+boost::system::result<std::vector<std::string_view>>
+split_events(document& doc, std::string_view body, shape allowed)
+{
+    doc.buffer = simdjson::padded_string(body);
+
+    // On-demand gives each element's exact bytes (raw_json), which the DOM
+    // cannot; the DOM then reads fields from each slice.
+    simdjson::ondemand::parser od;
+    auto parsed = od.iterate(doc.buffer);
+    if (parsed.error()) return errc::malformed_body;
+    auto& root = parsed.value_unsafe();
+
+    simdjson::ondemand::json_type type;
+    if (root.type().get(type)) return errc::malformed_body;
+
+    std::vector<std::string_view> out;
+    if (type == simdjson::ondemand::json_type::array) {
+        if (allowed == shape::object_only) return errc::malformed_body;
+        simdjson::ondemand::array arr;
+        if (root.get_array().get(arr)) return errc::malformed_body;
+        for (auto element : arr) {
+            simdjson::ondemand::value value;
+            std::string_view raw;
+            if (element.get(value) || raw_of(value).get(raw)) return errc::malformed_body;
+            out.push_back(raw);
+        }
+    } else if (type == simdjson::ondemand::json_type::object) {
+        if (allowed == shape::array_only) return errc::malformed_body;
+        std::string_view raw;
+        if (root.raw_json().get(raw)) return errc::malformed_body;
+        out.push_back(raw);
+    } else {
+        return errc::malformed_body;
+    }
+
+    // On-demand validates lazily; a full DOM pass over the whole body is the
+    // cheap way to refuse truncated or trailing-garbage bodies up front.
+    if (doc.parser.parse(doc.buffer).error()) return errc::malformed_body;
+    return out;
+}
+
+simdjson::simdjson_result<dom::element>
+parse_slice(document& doc, std::string_view slice)
+{
+    // The slice lies inside doc.buffer, which carries SIMDJSON_PADDING bytes
+    // after its end, so parsing in place without a copy is safe.
+    return doc.parser.parse(slice.data(), slice.size(), false);
+}
+
+simdjson::simdjson_result<dom::element>
+parse_text(dom::parser& parser, simdjson::padded_string& holder, std::string_view text)
+{
+    holder = simdjson::padded_string(text);
+    return parser.parse(holder);
+}
+
+std::string_view
+str(dom::element obj, std::string_view key) noexcept
+{
+    std::string_view out;
+    if (obj[key].get_string().get(out)) return {};
+    return out;
+}
+
+std::optional<std::string>
+scalar_text(dom::element v)
+{
+    switch (v.type()) {
+    case dom::element_type::STRING: return std::string(v.get_string().value_unsafe());
+    case dom::element_type::INT64: return std::to_string(v.get_int64().value_unsafe());
+    case dom::element_type::UINT64: return std::to_string(v.get_uint64().value_unsafe());
+    case dom::element_type::BOOL: return v.get_bool().value_unsafe() ? "true" : "false";
+    default: return std::nullopt;
+    }
+}
+
+std::optional<std::string>
+scalar_text(dom::element obj, std::string_view key)
+{
+    dom::element v;
+    if (obj[key].get(v)) return std::nullopt;
+    return scalar_text(v);
+}
+
+namespace {
+
+std::optional<std::int64_t>
+int_from_text(std::string_view s) noexcept
+{
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    std::int64_t v = 0;
+    auto const [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+std::optional<std::int64_t>
+int_value(dom::element v) noexcept
+{
+    switch (v.type()) {
+    case dom::element_type::INT64: return v.get_int64().value_unsafe();
+    case dom::element_type::UINT64: {
+        auto const u = v.get_uint64().value_unsafe();
+        if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+        return static_cast<std::int64_t>(u);
+    }
+    case dom::element_type::STRING: return int_from_text(v.get_string().value_unsafe());
+    default: return std::nullopt;
+    }
+}
+
+std::optional<std::int64_t>
+int_field(dom::element obj, std::string_view key) noexcept
+{
+    dom::element v;
+    if (obj[key].get(v)) return std::nullopt;
+    return int_value(v);
+}
+
+std::optional<bool>
+bool_field(dom::element obj, std::string_view key) noexcept
+{
+    dom::element v;
+    if (obj[key].get(v)) return std::nullopt;
+    switch (v.type()) {
+    case dom::element_type::BOOL: return v.get_bool().value_unsafe();
+    case dom::element_type::INT64: return v.get_int64().value_unsafe() != 0;
+    case dom::element_type::UINT64: return v.get_uint64().value_unsafe() != 0;
+    case dom::element_type::STRING: {
+        auto const s = v.get_string().value_unsafe();
+        if (s == "true" || s == "1" || s == "True") return true;
+        if (s == "false" || s == "0" || s == "False") return false;
+        return std::nullopt;
+    }
+    default: return std::nullopt;
+    }
+}
+
+std::optional<model::unix_micros>
+parse_epoch_text(std::string_view s) noexcept
+{
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    if (s.empty() || s.size() > 32) return std::nullopt;
+
+    auto const dot = s.find('.');
+    auto const whole = int_from_text(s.substr(0, dot));
+    if (!whole || *whole < 0) return std::nullopt;
+
+    std::int64_t micros = 0;
+    if (dot != std::string_view::npos) {
+        auto frac = s.substr(dot + 1);
+        if (frac.empty()) return std::nullopt;
+        std::int64_t scale = 100000;
+        for (char c : frac) {
+            if (c < '0' || c > '9') return std::nullopt;
+            micros += (c - '0') * scale;  // digits past the sixth are dropped, not rounded
+            scale /= 10;
+        }
+    }
+
+    // Above 1e11 seconds is year 5138: such values are milliseconds (Brevo
+    // ts_epoch, one SendGrid doc example).
+    if (*whole > 100'000'000'000LL) {
+        if (*whole > 100'000'000'000'000LL) return std::nullopt;  // not a plausible ms value either
+        return *whole * 1000 + micros / 1000;
+    }
+    return *whole * 1'000'000 + micros;
+}
+
+std::optional<model::unix_micros>
+epoch_field(dom::element obj, std::string_view key)
+{
+    dom::element v;
+    if (obj[key].get(v)) return std::nullopt;
+    switch (v.type()) {
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64: {
+        auto const n = int_value(v);
+        if (!n) return std::nullopt;
+        return parse_epoch_text(std::to_string(*n));
+    }
+    case dom::element_type::DOUBLE:
+        // simdjson prints the shortest text that reads back as the same
+        // double, which for any epoch up to year 2255 is the sender's own
+        // digits to the microsecond; it is then read as a decimal.
+        return parse_epoch_text(simdjson::to_string(v));
+    case dom::element_type::STRING: {
+        auto const s = v.get_string().value_unsafe();
+        if (auto const t = parse_epoch_text(s)) return t;
+        return parse_iso8601(s);
+    }
+    default: return std::nullopt;
+    }
+}
+
+namespace {
+
+bool
+digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept
+{
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+std::optional<model::unix_micros>
+parse_iso8601(std::string_view s, int default_offset_minutes) noexcept
+{
+    // YYYY-MM-DD[T ]HH:MM:SS[.f+][Z|±HH:MM|±HHMM]
+    int y, mo, d, h, mi, sec;
+    if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || !digits(s, 11, 2, h) ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
+        return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+
+    std::size_t pos = 19;
+    std::int64_t micros = 0;
+    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+        ++pos;
+        std::int64_t scale = 100000;
+        std::size_t const start = pos;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            micros += (s[pos] - '0') * scale;
+            scale /= 10;
+            ++pos;
+        }
+        if (pos == start) return std::nullopt;
+    }
+
+    int offset_minutes = default_offset_minutes;
+    if (pos < s.size()) {
+        char const c = s[pos];
+        if (c == 'Z' || c == 'z') {
+            offset_minutes = 0;
+            ++pos;
+        } else if (c == '+' || c == '-') {
+            int oh, om = 0;
+            if (!digits(s, pos + 1, 2, oh)) return std::nullopt;
+            std::size_t next = pos + 3;
+            if (next < s.size() && s[next] == ':') ++next;
+            if (next < s.size()) {
+                if (!digits(s, next, 2, om)) return std::nullopt;
+                next += 2;
+            }
+            offset_minutes = (oh * 60 + om) * (c == '-' ? -1 : 1);
+            pos = next;
+        }
+    }
+    if (pos != s.size()) return std::nullopt;
+
+    using namespace std::chrono;
+    year_month_day const ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) return std::nullopt;
+    auto const days = sys_days{ymd}.time_since_epoch().count();
+    std::int64_t const secs = days * 86400LL + h * 3600LL + mi * 60LL + sec - offset_minutes * 60LL;
+    return secs * 1'000'000 + micros;
+}
+
+std::string
+minified(dom::element v)
+{
+    return simdjson::minify(v);
+}
+
+}  // namespace rebound::providers::json

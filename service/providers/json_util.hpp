@@ -1,0 +1,83 @@
+// Shared JSON reading helpers for providers, on top of simdjson.
+//
+// Why this exists: every ESP has the same traps. Batches are arrays or single
+// objects, ids above 2^53 appear, timestamps arrive as seconds, milliseconds,
+// fractional seconds, numeric strings or ISO-8601, and each stored event must
+// keep its own raw JSON. Solving them once here keeps each provider short.
+//
+// Numbers are never passed through double: integers are read exactly with
+// get_int64/get_uint64, and fractional values are read from their lexeme.
+#pragma once
+
+#include "model/event.hpp"
+
+#include <simdjson.h>
+
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rebound::providers::json {
+
+/// The body copied into simdjson's padded buffer. Slices handed out by
+/// split_events point into it, so it must outlive them.
+struct document {
+    simdjson::padded_string buffer;
+    simdjson::dom::parser parser;
+};
+
+enum class shape { array_only, object_only, array_or_object };
+
+/// Splits a body into its top-level events: the elements of an array, or the
+/// object itself. Each slice is the event's exact bytes. Fails with
+/// errc::malformed_body when the body is not JSON or has the wrong shape.
+boost::system::result<std::vector<std::string_view>>
+split_events(document& doc, std::string_view body, shape allowed);
+
+/// Parses one slice returned by split_events (or any JSON text in the same
+/// buffer). The element stays valid until the next parse on `doc.parser`.
+simdjson::simdjson_result<simdjson::dom::element>
+parse_slice(document& doc, std::string_view slice);
+
+/// Parses standalone JSON text (e.g. SNS's Message string) with its own padding.
+simdjson::simdjson_result<simdjson::dom::element>
+parse_text(simdjson::dom::parser& parser, simdjson::padded_string& holder, std::string_view text);
+
+/// The string value at `key`, or "" when missing or not a string.
+std::string_view str(simdjson::dom::element obj, std::string_view key) noexcept;
+
+/// A scalar as text: strings as-is, integers in decimal, booleans as
+/// "true"/"false". Used for ids, which some ESPs send as numbers.
+std::optional<std::string> scalar_text(simdjson::dom::element v);
+std::optional<std::string> scalar_text(simdjson::dom::element obj, std::string_view key);
+
+/// An integer from a number or a numeric string ("5", "550").
+std::optional<std::int64_t> int_value(simdjson::dom::element v) noexcept;
+std::optional<std::int64_t> int_field(simdjson::dom::element obj, std::string_view key) noexcept;
+
+/// A boolean from true/false, 1/0 or "true"/"false".
+std::optional<bool> bool_field(simdjson::dom::element obj, std::string_view key) noexcept;
+
+/// Unix time in seconds, milliseconds (detected by magnitude) or fractional
+/// seconds, from a number or numeric string. `raw_event` is the event's own
+/// slice; it is used to read a fractional number's lexeme exactly.
+std::optional<model::unix_micros>
+epoch_field(simdjson::dom::element obj, std::string_view key);
+
+/// "2024-01-02T03:04:05.123+09:00", "...Z", "2024-01-02 03:04:05" (then
+/// `default_offset_minutes` applies, for ESPs that send local time).
+std::optional<model::unix_micros>
+parse_iso8601(std::string_view text, int default_offset_minutes = 0) noexcept;
+
+/// Seconds text such as "1521472262.908181" or "1700000000" to microseconds,
+/// exactly. Values above 1e11 are taken as milliseconds.
+std::optional<model::unix_micros> parse_epoch_text(std::string_view text) noexcept;
+
+/// Compact JSON for an element (used when a nested value must be kept).
+std::string minified(simdjson::dom::element v);
+
+}  // namespace rebound::providers::json

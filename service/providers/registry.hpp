@@ -1,0 +1,20 @@
+// Maps /v1/webhooks/{provider} to its provider object.
+#pragma once
+
+#include "providers/provider.hpp"
+
+#include <span>
+#include <string_view>
+
+namespace rebound::providers {
+
+/// The provider registered under `name`, or nullptr.
+provider const* find(std::string_view name) noexcept;
+
+/// Every registered provider, in registry order.
+std::span<provider const* const> all() noexcept;
+
+// One factory per provider file; registry.cpp lists them.
+provider const& sendgrid();
+
+}  // namespace rebound::providers

@@ -1,0 +1,152 @@
+// Twilio SendGrid Event Webhook.
+//
+// Body: always a JSON array of events. Signature: ECDSA P-256 over the
+// timestamp header followed by the raw body (the Signed Event Webhook), or an
+// OAuth bearer token. Dedup key: sg_event_id. Custom arguments are flattened
+// into the top level of each event, so the user reference is a top-level key.
+#include "providers/json_util.hpp"
+#include "providers/registry.hpp"
+#include "verify/verify.hpp"
+
+#include <string>
+
+namespace rebound::providers {
+
+namespace {
+
+namespace dom = simdjson::dom;
+using model::event_type;
+
+/// The SMTP reply code at the start of a diagnostic ("550 5.1.1 ..."), if any.
+/// The classifier parses the text fully; this only fills the column.
+std::optional<int>
+leading_reply_code(std::string_view s) noexcept
+{
+    if (s.size() < 3) return std::nullopt;
+    if (s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9') return std::nullopt;
+    if (s.size() > 3 && s[3] >= '0' && s[3] <= '9') return std::nullopt;
+    return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+std::optional<event_type>
+map_event(std::string event, std::string_view type)
+{
+    model::ascii_lower(event);
+    if (event == "delivered") return event_type::delivered;
+    if (event == "deferred") return event_type::deferred;
+    if (event == "dropped") return event_type::drop;
+    if (event == "spamreport") return event_type::complaint;
+    if (event == "bounce") return type == "blocked" ? event_type::block : event_type::bounce;
+    return std::nullopt;  // processed, open, click, unsubscribe, group_*: counted as ignored
+}
+
+/// The user reference: a flattened custom argument, or (older SMTPAPI
+/// payloads) inside unique_args/custom_args.
+std::string
+user_ref_of(dom::element ev, std::string const& field)
+{
+    if (auto v = json::scalar_text(ev, field)) return *v;
+    for (char const* nested : {"unique_args", "custom_args"}) {
+        dom::element obj;
+        if (!ev[nested].get(obj) && obj.is_object())
+            if (auto v = json::scalar_text(obj, field)) return *v;
+    }
+    return {};
+}
+
+class sendgrid_provider final : public provider {
+public:
+    std::string_view name() const noexcept override { return "sendgrid"; }
+
+    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
+    {
+        auto const key = settings.secrets.find("public_key");
+        if (key != settings.secrets.end() && !key->second.empty()) {
+            auto const sig = req.headers.get("x-twilio-email-event-webhook-signature");
+            auto const ts = req.headers.get("x-twilio-email-event-webhook-timestamp");
+            if (sig.empty() || ts.empty()) return errc::missing_credentials;
+            std::string signed_payload;
+            signed_payload.reserve(ts.size() + req.body.size());
+            signed_payload.append(ts).append(req.body);
+            if (!verify::ecdsa_sha256_verify(key->second, signed_payload, sig)) return errc::bad_credentials;
+            return {};
+        }
+        return check_transport_auth(req, settings);
+    }
+
+    boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
+    {
+        json::document doc;
+        auto slices = json::split_events(doc, req.body, json::shape::array_only);
+        if (!slices) return slices.error();
+        if (slices->size() > settings.max_events) return errc::too_many_events;
+
+        parse_result out;
+        out.events.reserve(slices->size());
+        for (auto const raw : *slices) {
+            auto reject = [&](char const* why) {
+                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
+            };
+
+            dom::element ev;
+            if (json::parse_slice(doc, raw).get(ev) || !ev.is_object()) {
+                reject("not_an_object");
+                continue;
+            }
+            auto const event_name = json::str(ev, "event");
+            if (event_name.empty()) {
+                reject("missing_event_type");
+                continue;
+            }
+            auto const type = map_event(std::string(event_name), json::str(ev, "type"));
+            if (!type) {
+                ++out.ignored;
+                continue;
+            }
+
+            model::normalized_event e;
+            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain)) {
+                reject("missing_recipient");
+                continue;
+            }
+            auto const when = json::epoch_field(ev, "timestamp");
+            if (!when) {
+                reject("bad_timestamp");
+                continue;
+            }
+
+            e.provider = name();
+            e.source = req.source;
+            e.type = *type;
+            e.occurred_at = *when;
+            auto id = json::scalar_text(ev, "sg_event_id");
+            // Without sg_event_id (very old payloads), the event's own bytes are
+            // the only stable identity a retry will repeat.
+            e.provider_event_id = (id && !id->empty()) ? std::move(*id) : "sha256:" + verify::sha256_hex(raw);
+            e.enhanced_status = json::str(ev, "status");
+            // `reason` carries the bounce/drop text, `response` the
+            // delivered/deferred reply.
+            e.diagnostic = json::str(ev, "reason");
+            if (e.diagnostic.empty()) e.diagnostic = json::str(ev, "response");
+            e.smtp_code = leading_reply_code(e.diagnostic);
+            e.esp_message_id = json::str(ev, "sg_message_id");
+            e.esp_class = json::str(ev, "bounce_classification");
+            e.esp_type = json::str(ev, "type");
+            e.user_ref = user_ref_of(ev, settings.user_ref_field);
+            e.raw_json = raw;
+            out.events.push_back(std::move(e));
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+provider const&
+sendgrid()
+{
+    static sendgrid_provider const instance;
+    return instance;
+}
+
+}  // namespace rebound::providers

@@ -1,0 +1,170 @@
+// The SQL behind queries.hpp. Tables are defined in schema/.
+#include "store/queries.hpp"
+
+namespace rebound::store::sql {
+
+query const create_migrations_table{"create_migrations_table", R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+))sql"};
+
+query const applied_migrations{"applied_migrations", "SELECT version FROM schema_migrations ORDER BY version"};
+
+query const record_migration{"record_migration", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
+
+// Two instances starting together must not both apply a migration.
+query const migration_lock{"migration_lock", "SELECT pg_advisory_xact_lock(7260633115361)"};
+
+std::string_view const staging_table = "rebound_staging";
+std::string_view const rejected_table = "rejected_events";
+
+// Staging is text-typed and session-local: COPY stays cheap and casting
+// happens once, set-wise, in merge_staged. ON COMMIT DELETE ROWS empties both
+// tables for the next batch without a TRUNCATE round trip.
+query const create_staging{"create_staging", R"sql(
+CREATE TEMP TABLE IF NOT EXISTS rebound_staging (
+    seq                integer,
+    provider           text,
+    source             text,
+    provider_event_id  text,
+    event_type         text,
+    recipient          text,
+    recipient_domain   text,
+    occurred_us        bigint,
+    smtp_code          text,
+    enhanced_status    text,
+    diagnostic         text,
+    esp_message_id     text,
+    esp_class          text,
+    esp_type           text,
+    remote_mta         text,
+    user_ref           text,
+    reason             text,
+    severity           text,
+    classifier_version integer,
+    raw                text
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
+    recipient        text,
+    recipient_domain text,
+    user_ref         text,
+    event_type       text,
+    occurred_at      timestamptz,
+    reason           text,
+    severity         text
+) ON COMMIT DELETE ROWS)sql"};
+
+// ON CONFLICT DO NOTHING also drops a second copy of the same event inside
+// one batch. The inserted rows are remembered in rebound_batch_new so the
+// state update sees only new events, and returned so each request can be told
+// how many of its events were new.
+query const merge_staged{"merge_staged", R"sql(
+WITH ins AS (
+    INSERT INTO events (provider, source, provider_event_id, event_type, recipient, recipient_domain,
+                        occurred_at, smtp_code, enhanced_status, diagnostic, esp_message_id, esp_class,
+                        esp_type, remote_mta, user_ref, reason, severity, classifier_version, raw)
+    SELECT provider, source, provider_event_id, event_type, recipient, recipient_domain,
+           timestamptz 'epoch' + occurred_us * interval '1 microsecond',
+           NULLIF(smtp_code, '')::smallint, NULLIF(enhanced_status, ''), NULLIF(diagnostic, ''),
+           NULLIF(esp_message_id, ''), NULLIF(esp_class, ''), NULLIF(esp_type, ''), NULLIF(remote_mta, ''),
+           NULLIF(user_ref, ''), NULLIF(reason, ''), NULLIF(severity, ''), classifier_version, raw::json
+    FROM rebound_staging
+    ORDER BY seq
+    ON CONFLICT (provider, provider_event_id) DO NOTHING
+    RETURNING provider, provider_event_id, recipient, recipient_domain, user_ref, event_type, occurred_at,
+              reason, severity
+), kept AS (
+    INSERT INTO rebound_batch_new
+    SELECT recipient, recipient_domain, user_ref, event_type, occurred_at, reason, severity FROM ins
+)
+SELECT provider, provider_event_id FROM ins)sql"};
+
+// Folds the batch's new events into recipient_state. A writer owns a fixed
+// share of recipients (see ingest_writer), so nothing else changes these rows
+// between reading them here and writing them back.
+//
+// The streak counts soft failures after the newest delivery. Events arrive
+// out of order, so:
+//  - a soft failure older than the newest known delivery does not count;
+//  - a delivery newer than the stored one resets the streak to the soft
+//    failures after it; when older soft failures exist beyond it (a late
+//    delivery in the middle of a streak) they are recounted from events;
+//  - a delivery older than the stored one changes nothing.
+query const upsert_recipient_state{"upsert_recipient_state", R"sql(
+WITH b AS (
+    SELECT n.*,
+           max(n.occurred_at) FILTER (WHERE n.event_type = 'delivered') OVER (PARTITION BY n.recipient) AS batch_delivered_at
+    FROM rebound_batch_new n
+), agg AS (
+    SELECT b.recipient,
+           min(b.recipient_domain) AS recipient_domain,
+           (array_agg(b.user_ref ORDER BY b.occurred_at DESC) FILTER (WHERE b.user_ref IS NOT NULL))[1] AS user_ref,
+           max(b.occurred_at) AS last_event_at,
+           (array_agg(b.event_type ORDER BY b.occurred_at DESC))[1] AS last_event_type,
+           max(b.batch_delivered_at) AS batch_delivered_at,
+           count(*) FILTER (WHERE b.severity = 'soft'
+                              AND b.occurred_at > coalesce(greatest(s.last_delivered_at, b.batch_delivered_at), '-infinity')) AS new_soft,
+           min(b.occurred_at) FILTER (WHERE b.severity = 'soft'
+                              AND b.occurred_at > coalesce(greatest(s.last_delivered_at, b.batch_delivered_at), '-infinity')) AS new_soft_first,
+           min(b.occurred_at) FILTER (WHERE b.severity = 'soft') AS batch_first_soft,
+           max(b.occurred_at) FILTER (WHERE b.severity = 'soft') AS batch_last_soft,
+           (array_agg(b.reason ORDER BY b.occurred_at DESC) FILTER (WHERE b.severity = 'soft'))[1] AS batch_soft_reason,
+           max(b.occurred_at) FILTER (WHERE b.event_type = 'bounce' AND b.severity = 'hard') AS hard_at,
+           (array_agg(b.reason ORDER BY b.occurred_at DESC) FILTER (WHERE b.event_type = 'bounce' AND b.severity = 'hard'))[1] AS hard_reason,
+           max(b.occurred_at) FILTER (WHERE b.event_type = 'complaint') AS complained_at,
+           s.last_delivered_at AS old_delivered,
+           s.last_soft_at AS old_last_soft,
+           s.soft_streak AS old_streak,
+           s.streak_started_at AS old_streak_start
+    FROM b LEFT JOIN recipient_state s ON s.recipient = b.recipient
+    GROUP BY b.recipient, s.recipient, s.last_delivered_at, s.last_soft_at, s.soft_streak, s.streak_started_at
+), calc AS (
+    SELECT agg.*,
+           (agg.batch_delivered_at > coalesce(agg.old_delivered, '-infinity')) IS TRUE AS delivery_advanced,
+           (agg.old_last_soft > agg.batch_delivered_at) IS TRUE AS late_delivery
+    FROM agg
+), fin AS (
+    SELECT c.*,
+           CASE WHEN c.delivery_advanced AND c.late_delivery THEN r.cnt
+                WHEN c.delivery_advanced THEN c.new_soft
+                ELSE coalesce(c.old_streak, 0) + c.new_soft END AS streak,
+           CASE WHEN c.delivery_advanced AND c.late_delivery THEN r.first
+                WHEN c.delivery_advanced THEN c.new_soft_first
+                ELSE least(c.old_streak_start, c.new_soft_first) END AS streak_start
+    FROM calc c
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS cnt, min(e.occurred_at) AS first
+        FROM events e
+        WHERE c.delivery_advanced AND c.late_delivery
+          AND e.recipient = c.recipient AND e.severity = 'soft' AND e.occurred_at > c.batch_delivered_at
+    ) r ON true
+)
+INSERT INTO recipient_state AS s (recipient, recipient_domain, user_ref, last_event_at, last_event_type,
+                                  last_delivered_at, soft_streak, streak_started_at, first_soft_at, last_soft_at,
+                                  last_soft_reason, hard_bounced_at, hard_reason, complained_at, updated_at)
+SELECT recipient, recipient_domain, user_ref, last_event_at, last_event_type, batch_delivered_at, streak,
+       CASE WHEN streak > 0 THEN streak_start END, batch_first_soft, batch_last_soft, batch_soft_reason,
+       hard_at, hard_reason, complained_at, now()
+FROM fin
+ON CONFLICT (recipient) DO UPDATE SET
+    user_ref          = coalesce(EXCLUDED.user_ref, s.user_ref),
+    last_event_type   = CASE WHEN EXCLUDED.last_event_at >= s.last_event_at THEN EXCLUDED.last_event_type ELSE s.last_event_type END,
+    last_event_at     = greatest(s.last_event_at, EXCLUDED.last_event_at),
+    last_delivered_at = greatest(s.last_delivered_at, EXCLUDED.last_delivered_at),
+    soft_streak       = EXCLUDED.soft_streak,
+    streak_started_at = EXCLUDED.streak_started_at,
+    first_soft_at     = least(s.first_soft_at, EXCLUDED.first_soft_at),
+    last_soft_reason  = CASE WHEN EXCLUDED.last_soft_at >= s.last_soft_at IS NOT FALSE AND EXCLUDED.last_soft_at IS NOT NULL
+                             THEN EXCLUDED.last_soft_reason ELSE s.last_soft_reason END,
+    last_soft_at      = greatest(s.last_soft_at, EXCLUDED.last_soft_at),
+    hard_reason       = CASE WHEN EXCLUDED.hard_bounced_at >= s.hard_bounced_at IS NOT FALSE AND EXCLUDED.hard_bounced_at IS NOT NULL
+                             THEN EXCLUDED.hard_reason ELSE s.hard_reason END,
+    hard_bounced_at   = greatest(s.hard_bounced_at, EXCLUDED.hard_bounced_at),
+    complained_at     = greatest(s.complained_at, EXCLUDED.complained_at),
+    updated_at        = now())sql"};
+
+query const readiness{"readiness", "SELECT coalesce(max(version), 0) FROM schema_migrations"};
+
+}  // namespace rebound::store::sql
