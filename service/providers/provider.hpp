@@ -47,6 +47,10 @@ struct provider_settings {
     std::map<std::string, std::string> secrets;  // e.g. "public_key", "signing_key", "basic_auth", "token"
     std::int64_t now_unix = 0;                    // for replay windows; passed in to keep providers pure
     std::size_t max_events = 10000;              // events per request beyond which the body is refused
+    /// Documents fetched for this request before verify() runs, by URL (see
+    /// provider::prerequisites). The service fetches and caches them; the
+    /// provider only reads this map, so it stays free of I/O.
+    std::map<std::string, std::string> fetched;
 };
 
 /// Something the operator must see that is not an event, such as an SNS
@@ -90,6 +94,11 @@ public:
 
     /// The path segment: /v1/webhooks/{name}.
     virtual std::string_view name() const noexcept = 0;
+
+    /// URLs whose content verify() needs, e.g. SNS's SigningCertURL. The
+    /// service checks each against its allow-list, fetches it (cached) and
+    /// passes it in provider_settings::fetched. Most ESPs need none.
+    virtual std::vector<std::string> prerequisites(request_view const& req) const { return {}; }
 
     /// Checks the signature or transport credentials the way this ESP intends.
     /// Returns success when no credential is configured for this source; the
