@@ -52,6 +52,8 @@ CREATE TABLE recipient_state (
     recipient          text PRIMARY KEY,
     recipient_domain   text        NOT NULL,
     user_ref           text,
+    provider           text        NOT NULL,   -- of the latest event
+    source             text        NOT NULL,
     last_event_at      timestamptz NOT NULL,
     last_event_type    text        NOT NULL,
     last_delivered_at  timestamptz,

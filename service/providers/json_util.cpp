@@ -2,6 +2,7 @@
 #include "providers/json_util.hpp"
 
 #include "providers/provider.hpp"
+#include "verify/verify.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -310,6 +311,134 @@ std::string
 minified(dom::element v)
 {
     return simdjson::minify(v);
+}
+
+boost::system::result<std::vector<std::string_view>>
+split_events_at(document& doc, std::string_view body, std::string_view pointer)
+{
+    doc.buffer = simdjson::padded_string(body);
+
+    simdjson::ondemand::parser od;
+    simdjson::ondemand::document root;
+    simdjson::ondemand::array arr;
+    if (od.iterate(doc.buffer).get(root) || root.at_pointer(pointer).get_array().get(arr)) return errc::malformed_body;
+
+    std::vector<std::string_view> out;
+    for (auto element : arr) {
+        simdjson::ondemand::value value;
+        std::string_view raw;
+        if (element.get(value) || raw_of(value).get(raw)) return errc::malformed_body;
+        out.push_back(raw);
+    }
+
+    // As in split_events: on-demand only read up to the array, so the whole
+    // body still needs one validating pass.
+    if (doc.parser.parse(doc.buffer).error()) return errc::malformed_body;
+    return out;
+}
+
+std::string
+custom_var(dom::element obj, std::string_view key, std::string_view field)
+{
+    dom::element holder;
+    if (obj[key].get(holder)) return {};
+    if (holder.is_object()) return scalar_text(holder, field).value_or("");
+
+    // Only a string that opens like an object is parsed: plain strings (a
+    // campaign name, "") are common custom data and not an error.
+    std::string_view text;
+    if (holder.get_string().get(text)) return {};
+    auto const first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || text[first] != '{') return {};
+
+    // A parser of its own: `obj` lives in the caller's parser.
+    dom::parser parser;
+    simdjson::padded_string padded;
+    dom::element inner;
+    if (parse_text(parser, padded, text).get(inner) || !inner.is_object()) return {};
+    return scalar_text(inner, field).value_or("");
+}
+
+namespace {
+
+bool
+is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
+
+std::string_view
+skip_blanks(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    return s;
+}
+
+/// A reply code (2xx-5xx) at the very start of `s`, standing alone.
+bool
+reply_code_at(std::string_view s) noexcept
+{
+    if (s.size() < 3 || s[0] < '2' || s[0] > '5' || !is_digit(s[1]) || !is_digit(s[2])) return false;
+    return s.size() == 3 || (!is_digit(s[3]) && s[3] != '.');
+}
+
+/// Where reply_code_in finds its code, or npos.
+std::size_t
+reply_code_pos(std::string_view text) noexcept
+{
+    auto const lead = skip_blanks(text);
+    if (reply_code_at(lead)) return text.size() - lead.size();
+    auto const open = text.find('(');
+    if (open == std::string_view::npos) return std::string_view::npos;
+    auto const inner = skip_blanks(text.substr(open + 1));
+    return reply_code_at(inner) ? text.size() - inner.size() : std::string_view::npos;
+}
+
+/// "5.1.1" (class 2, 4 or 5, then 1-3 and 1-3 digits) at the start of `s`.
+std::string_view
+status_at(std::string_view s) noexcept
+{
+    if (s.size() < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') return {};
+    std::size_t pos = 2;
+    for (int part = 0; part < 2; ++part) {
+        std::size_t const start = pos;
+        while (pos < s.size() && is_digit(s[pos]) && pos - start < 3) ++pos;
+        if (pos == start) return {};
+        if (part == 0) {
+            if (pos >= s.size() || s[pos] != '.') return {};
+            ++pos;
+        }
+    }
+    if (pos < s.size() && (is_digit(s[pos]) || s[pos] == '.')) return {};
+    return s.substr(0, pos);
+}
+
+}  // namespace
+
+std::optional<int>
+reply_code_in(std::string_view text) noexcept
+{
+    auto const pos = reply_code_pos(text);
+    if (pos == std::string_view::npos) return std::nullopt;
+    return (text[pos] - '0') * 100 + (text[pos + 1] - '0') * 10 + (text[pos + 2] - '0');
+}
+
+std::string_view
+enhanced_status_in(std::string_view text) noexcept
+{
+    auto const pos = reply_code_pos(text);
+    if (pos == std::string_view::npos) return status_at(skip_blanks(text));
+    auto rest = text.substr(pos + 3);
+    if (!rest.empty() && rest.front() == '-') rest.remove_prefix(1);  // multi-line reply "550-5.1.1"
+    return status_at(skip_blanks(rest));
+}
+
+std::string
+derived_event_id(std::initializer_list<std::string_view> parts)
+{
+    std::string canonical;
+    for (auto const part : parts) canonical.append(std::to_string(part.size())).append(1, ':').append(part);
+    return "sha256:" + verify::sha256_hex(canonical);
 }
 
 }  // namespace rebound::providers::json

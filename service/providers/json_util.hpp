@@ -16,6 +16,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,5 +80,36 @@ std::optional<model::unix_micros> parse_epoch_text(std::string_view text) noexce
 
 /// Compact JSON for an element (used when a nested value must be kept).
 std::string minified(simdjson::dom::element v);
+
+// --- Wrapped batches, custom data, SMTP text, derived ids -------------------
+// Shared by the ESPs that wrap their events in an envelope (CMC, blastengine),
+// keep custom data as JSON inside a string (Mailjet, Brevo, CMC), or send no
+// event id at all.
+
+/// Like split_events, for the array at `pointer` (RFC 6901, e.g. "/events")
+/// inside the body. Fails with errc::malformed_body when the body is not JSON
+/// or holds no array there.
+boost::system::result<std::vector<std::string_view>>
+split_events_at(document& doc, std::string_view body, std::string_view pointer);
+
+/// The custom variable `field` inside obj[key], where obj[key] is either an
+/// object or a string that holds a JSON object (Mailjet `Payload`, Brevo
+/// `X-Mailin-custom`, CMC `apiData`). Empty when absent or not a scalar.
+std::string custom_var(simdjson::dom::element obj, std::string_view key, std::string_view field);
+
+/// The SMTP reply code that opens a diagnostic ("550 5.1.1 ...", "554(errors)")
+/// or its first parenthesised part ("sent (250 2.0.0 OK ...)"), if any. The
+/// classifier reads the text fully; this only fills the column.
+std::optional<int> reply_code_in(std::string_view text) noexcept;
+
+/// The RFC 3463 status right after that reply code ("550 5.1.1", "550-5.1.1")
+/// or opening the text ("5.1.1 ..."); "" when there is none. Looking only
+/// there keeps IP addresses and version numbers out.
+std::string_view enhanced_status_in(std::string_view text) noexcept;
+
+/// "sha256:" + SHA-256 over the parts, each length-prefixed so no two lists
+/// share a key. For ESPs without an event id: fed with the fields an ESP
+/// repeats verbatim on retry, it yields the same key for the same event.
+std::string derived_event_id(std::initializer_list<std::string_view> parts);
 
 }  // namespace rebound::providers::json

@@ -8,11 +8,20 @@ namespace rebound::providers {
 
 namespace {
 
-std::array<provider const*, 1> const&
+std::array<provider const*, 10> const&
 registered()
 {
-    static std::array<provider const*, 1> const list{
+    static std::array<provider const*, 10> const list{
         &sendgrid(),
+        &ses(),
+        &mailgun(),
+        &postmark(),
+        &sparkpost(),
+        &mailjet(),
+        &brevo(),
+        &customers_mail_cloud(),
+        &blastengine(),
+        &generic(),
     };
     return list;
 }

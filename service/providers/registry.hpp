@@ -16,5 +16,14 @@ std::span<provider const* const> all() noexcept;
 
 // One factory per provider file; registry.cpp lists them.
 provider const& sendgrid();
+provider const& ses();
+provider const& mailgun();
+provider const& postmark();
+provider const& sparkpost();
+provider const& mailjet();
+provider const& brevo();
+provider const& customers_mail_cloud();  // registered as "cmc"
+provider const& blastengine();
+provider const& generic();
 
 }  // namespace rebound::providers

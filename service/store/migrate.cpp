@@ -29,7 +29,7 @@ migrate(std::string const& conninfo)
         }
         for (auto const& m : embedded_migrations()) {
             pqxx::work tx{conn};
-            tx.exec0(std::string(sql::migration_lock.text));
+            tx.exec(std::string(sql::migration_lock.text));
             // Re-read under the lock: another instance may have just applied it.
             std::set<int> applied;
             for (auto const& row : tx.exec(std::string(sql::applied_migrations.text))) applied.insert(row[0].as<int>());
@@ -45,7 +45,7 @@ migrate(std::string const& conninfo)
         }
         return report;
     } catch (std::exception const& e) {
-        return std::string(e.what());
+        return {boost::system::in_place_error, std::string(e.what())};
     }
 }
 

@@ -47,6 +47,8 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_staging (
     raw                text
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
+    provider         text,
+    source           text,
     recipient        text,
     recipient_domain text,
     user_ref         text,
@@ -55,6 +57,10 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
     reason           text,
     severity         text
 ) ON COMMIT DELETE ROWS)sql"};
+
+// Transaction-scoped: released by the commit. The first key namespaces
+// rebound's locks away from any other advisory-lock user of the database.
+query const lock_shard{"lock_shard", "SELECT pg_advisory_xact_lock(726063, $1)"};
 
 // ON CONFLICT DO NOTHING also drops a second copy of the same event inside
 // one batch. The inserted rows are remembered in rebound_batch_new so the
@@ -73,17 +79,18 @@ WITH ins AS (
     FROM rebound_staging
     ORDER BY seq
     ON CONFLICT (provider, provider_event_id) DO NOTHING
-    RETURNING provider, provider_event_id, recipient, recipient_domain, user_ref, event_type, occurred_at,
+    RETURNING provider, source, provider_event_id, recipient, recipient_domain, user_ref, event_type, occurred_at,
               reason, severity
 ), kept AS (
     INSERT INTO rebound_batch_new
-    SELECT recipient, recipient_domain, user_ref, event_type, occurred_at, reason, severity FROM ins
+    SELECT provider, source, recipient, recipient_domain, user_ref, event_type, occurred_at, reason, severity FROM ins
 )
 SELECT provider, provider_event_id FROM ins)sql"};
 
-// Folds the batch's new events into recipient_state. A writer owns a fixed
-// share of recipients (see ingest_writer), so nothing else changes these rows
-// between reading them here and writing them back.
+// Folds the batch's new events into recipient_state. The writer holds the
+// advisory locks of every recipient shard in the batch (lock_shard), so
+// nothing else changes these rows between reading them here and writing them
+// back, even with several rebound processes on one database.
 //
 // The streak counts soft failures after the newest delivery. Events arrive
 // out of order, so:
@@ -103,6 +110,8 @@ WITH b AS (
            (array_agg(b.user_ref ORDER BY b.occurred_at DESC) FILTER (WHERE b.user_ref IS NOT NULL))[1] AS user_ref,
            max(b.occurred_at) AS last_event_at,
            (array_agg(b.event_type ORDER BY b.occurred_at DESC))[1] AS last_event_type,
+           (array_agg(b.provider ORDER BY b.occurred_at DESC))[1] AS provider,
+           (array_agg(b.source ORDER BY b.occurred_at DESC))[1] AS source,
            max(b.batch_delivered_at) AS batch_delivered_at,
            count(*) FILTER (WHERE b.severity = 'soft'
                               AND b.occurred_at > coalesce(greatest(s.last_delivered_at, b.batch_delivered_at), '-infinity')) AS new_soft,
@@ -141,15 +150,18 @@ WITH b AS (
           AND e.recipient = c.recipient AND e.severity = 'soft' AND e.occurred_at > c.batch_delivered_at
     ) r ON true
 )
-INSERT INTO recipient_state AS s (recipient, recipient_domain, user_ref, last_event_at, last_event_type,
+INSERT INTO recipient_state AS s (recipient, recipient_domain, user_ref, provider, source, last_event_at, last_event_type,
                                   last_delivered_at, soft_streak, streak_started_at, first_soft_at, last_soft_at,
                                   last_soft_reason, hard_bounced_at, hard_reason, complained_at, updated_at)
-SELECT recipient, recipient_domain, user_ref, last_event_at, last_event_type, batch_delivered_at, streak,
+SELECT recipient, recipient_domain, user_ref, provider, source, last_event_at, last_event_type, batch_delivered_at, streak,
        CASE WHEN streak > 0 THEN streak_start END, batch_first_soft, batch_last_soft, batch_soft_reason,
        hard_at, hard_reason, complained_at, now()
 FROM fin
+ORDER BY recipient
 ON CONFLICT (recipient) DO UPDATE SET
     user_ref          = coalesce(EXCLUDED.user_ref, s.user_ref),
+    provider          = CASE WHEN EXCLUDED.last_event_at >= s.last_event_at THEN EXCLUDED.provider ELSE s.provider END,
+    source            = CASE WHEN EXCLUDED.last_event_at >= s.last_event_at THEN EXCLUDED.source ELSE s.source END,
     last_event_type   = CASE WHEN EXCLUDED.last_event_at >= s.last_event_at THEN EXCLUDED.last_event_type ELSE s.last_event_type END,
     last_event_at     = greatest(s.last_event_at, EXCLUDED.last_event_at),
     last_delivered_at = greatest(s.last_delivered_at, EXCLUDED.last_delivered_at),
@@ -164,6 +176,61 @@ ON CONFLICT (recipient) DO UPDATE SET
     hard_bounced_at   = greatest(s.hard_bounced_at, EXCLUDED.hard_bounced_at),
     complained_at     = greatest(s.complained_at, EXCLUDED.complained_at),
     updated_at        = now())sql"};
+
+// Counted per writer slot ($1), so two writers never update one row; rows
+// are written in key order so writers of two processes cannot deadlock.
+query const upsert_daily_stats{"upsert_daily_stats", R"sql(
+INSERT INTO daily_stats AS d (day, provider, source, recipient_domain, event_type, reason, severity, slot, events)
+SELECT (occurred_at AT TIME ZONE 'UTC')::date, provider, source, recipient_domain, event_type,
+       coalesce(reason, ''), coalesce(severity, ''), $1::smallint, count(*)
+FROM rebound_batch_new
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (day, provider, source, recipient_domain, event_type, reason, severity, slot)
+DO UPDATE SET events = d.events + EXCLUDED.events)sql"};
+
+// A hard bounce whose reason is one of $1 (the reasons that mean the
+// address is dead, from the action table) opens a notice, unless a delivery
+// newer than the bounce is already known. One open notice per address.
+query const open_notices{"open_notices", R"sql(
+WITH hb AS (
+    SELECT DISTINCT ON (b.recipient) b.recipient, b.recipient_domain, b.user_ref, b.reason, b.occurred_at
+    FROM rebound_batch_new b
+    WHERE b.event_type = 'bounce' AND b.severity = 'hard' AND b.reason = ANY ($1::text[])
+    ORDER BY b.recipient, b.occurred_at DESC
+), opened AS (
+    INSERT INTO notices (recipient, recipient_domain, user_ref, state, reason, bounced_at)
+    SELECT hb.recipient, hb.recipient_domain, coalesce(hb.user_ref, s.user_ref), 'pending', hb.reason, hb.occurred_at
+    FROM hb JOIN recipient_state s ON s.recipient = hb.recipient
+    WHERE s.last_delivered_at IS NULL OR s.last_delivered_at < hb.occurred_at
+    ORDER BY hb.recipient
+    ON CONFLICT (recipient) WHERE state <> 'resolved' DO NOTHING
+    RETURNING id
+)
+INSERT INTO notice_history (notice_id, from_state, to_state, actor)
+SELECT id, NULL, 'pending', 'system:ingest' FROM opened)sql"};
+
+// A delivery newer than the bounce proves the address works again.
+query const resolve_notices_by_delivery{"resolve_notices_by_delivery", R"sql(
+WITH delivered AS (
+    SELECT recipient, max(occurred_at) AS at
+    FROM rebound_batch_new WHERE event_type = 'delivered'
+    GROUP BY recipient
+), before AS (
+    SELECT n.id, n.state
+    FROM notices n JOIN delivered d ON d.recipient = n.recipient
+    WHERE n.state <> 'resolved' AND d.at > n.bounced_at
+    ORDER BY n.id
+    FOR UPDATE OF n
+), resolved AS (
+    UPDATE notices n
+    SET state = 'resolved', resolution = 'delivered', resolved_at = now(), updated_at = now()
+    FROM before WHERE n.id = before.id
+    RETURNING n.id
+)
+INSERT INTO notice_history (notice_id, from_state, to_state, actor, note)
+SELECT before.id, before.state, 'resolved', 'system:ingest', 'a later delivery succeeded'
+FROM before JOIN resolved ON resolved.id = before.id)sql"};
 
 query const readiness{"readiness", "SELECT coalesce(max(version), 0) FROM schema_migrations"};
 

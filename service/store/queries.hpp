@@ -22,12 +22,37 @@ extern query const migration_lock;
 
 // Ingest, per writer connection.
 extern query const create_staging;      // session-local staging tables
+extern query const lock_shard;          // serialises writers of one recipient shard across processes
 extern query const merge_staged;        // staging -> events, de-duplicated; returns inserted keys
 extern query const upsert_recipient_state;
+extern query const upsert_daily_stats;
+extern query const open_notices;
+extern query const resolve_notices_by_delivery;
 extern std::string_view const staging_table;
 extern std::string_view const rejected_table;
 
 // Health.
 extern query const readiness;
+
+}  // namespace rebound::store::sql
+
+namespace rebound::store::sql {
+
+// Read API (store/reader.cpp runs them; api/ shapes the answers).
+extern query const recipients_by_address;  // $1 JSON array of addresses
+extern query const recipients_by_user;     // $1 JSON array of user references
+extern query const recipient_timeline;     // $1 address, $2/$3 cursor, $4 limit
+extern query const soft_bounces_window;
+extern query const soft_bounces_streak;
+extern query const notices_list;
+extern query const notice_get;
+extern query const notice_mark_notified;
+extern query const notice_resolve;
+extern query const provider_notices_list;
+extern query const record_provider_notice;
+
+/// Stats grouped by one of: day, provider, source, domain, reason. Returns
+/// nullptr for any other grouping.
+query const* stats_by(std::string_view group) noexcept;
 
 }  // namespace rebound::store::sql

@@ -3,6 +3,8 @@
 // copied; tests that need them say so and pass vacuously when absent).
 #pragma once
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

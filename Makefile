@@ -1,0 +1,70 @@
+# rebound: the two commands a newcomer needs.
+#
+#   make run    install what is missing, build, start a local PostgreSQL 15
+#               kept in .pgdata/, migrate, and serve on 127.0.0.1:8080
+#   make test   install, build, and run the whole suite (unit + integration
+#               against a throwaway cluster from pg_virtualenv)
+#
+# Other targets: build, deps, db-start, db-stop, db-psql, clean, fuzz, bench.
+
+BUILD_DIR   ?= build
+BUILD_TYPE  ?= RelWithDebInfo
+JOBS        ?= 2
+LISTEN      ?= 127.0.0.1:8080
+PGDATA_DIR  := $(CURDIR)/.pgdata
+DEV_DB_URL  := postgresql://postgres@/rebound?host=$(PGDATA_DIR)/socket&port=5432
+
+.PHONY: all run test build deps configure db-start db-stop db-psql clean unit integration \
+        fuzz fuzz-smoke loadtest bench
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: $(BUILD_DIR)/Makefile
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+	@echo "built $(BUILD_DIR)/rebound"
+
+db-start: deps
+	@scripts/devdb.sh start "$(PGDATA_DIR)"
+
+db-stop:
+	@scripts/devdb.sh stop "$(PGDATA_DIR)"
+
+db-psql: db-start
+	psql "$(DEV_DB_URL)"
+
+run: build db-start
+	REBOUND_DATABASE_URL='$(DEV_DB_URL)' REBOUND_LISTEN=$(LISTEN) $(BUILD_DIR)/rebound serve
+
+test: build
+	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -L unit
+
+integration: build
+	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+
+# libFuzzer targets under ASan+UBSan (clang), in their own build directory.
+# `fuzz` runs each target for FUZZ_SECONDS; `fuzz-smoke` briefly, as CI does.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	tests/fuzz/run.sh 10
+
+# Load test against a local rebound and the PostgreSQL ceiling, both on
+# loopback, bounded in time (see docs/performance.md).
+loadtest: build
+	loadtest/run.sh
+
+clean:
+	rm -rf $(BUILD_DIR) build-fuzz

@@ -1,0 +1,42 @@
+// The HTTP API: registers every route on a router.
+//
+// Handlers only translate: HTTP in, calls into providers/classify/store,
+// HTTP out. They never touch a database connection themselves; store calls
+// complete on database threads and the responder hops back to the socket.
+#pragma once
+
+#include "config/config.hpp"
+#include "http/router.hpp"
+
+namespace rebound::store {
+class ingest_writer;
+class read_pool;
+class reader;
+}  // namespace rebound::store
+
+namespace rebound::classify {
+class action_table;
+class send_rules;
+}  // namespace rebound::classify
+
+namespace rebound::api {
+
+struct context {
+    config::config const& cfg;
+    store::ingest_writer& writer;
+    store::read_pool& readers;
+    store::reader& reader;
+    classify::action_table const& actions;
+    classify::send_rules const& rules;
+};
+
+void register_routes(http::router& r, context& ctx);
+
+// One registration function per area, each in its own file.
+void register_health(http::router& r, context& ctx);
+void register_webhooks(http::router& r, context& ctx);
+void register_recipients(http::router& r, context& ctx);
+void register_lists(http::router& r, context& ctx);
+void register_stats(http::router& r, context& ctx);
+
+}  // namespace rebound::api

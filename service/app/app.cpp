@@ -1,0 +1,192 @@
+// Service assembly and the shutdown sequence.
+#include "app/app.hpp"
+
+#include "api/api.hpp"
+#include "classify/actions.hpp"
+#include "classify/send_rules.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+#include "providers/registry.hpp"
+#include "store/ingest_writer.hpp"
+#include "store/migrate.hpp"
+#include "store/read_pool.hpp"
+#include "store/reader.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace rebound::app {
+
+namespace {
+
+void
+apply_log_level(config::config const& cfg)
+{
+    log::level l;
+    if (log::parse_level(cfg.log_level, l)) log::set_level(l);
+}
+
+/// Says loudly which endpoints accept unauthenticated webhooks.
+void
+report_credentials(config::config const& cfg)
+{
+    for (auto const* p : providers::all()) {
+        std::string const name(p->name());
+        auto const it = cfg.secrets.find(name);
+        if (it == cfg.secrets.end() || it->second.empty())
+            log::warn("no credentials configured; this endpoint accepts unsigned webhooks",
+                      {{"provider", name}, {"path", "/v1/webhooks/" + name}});
+    }
+}
+
+}  // namespace
+
+//------------------------------------------------------------------------------
+
+std::vector<std::string>
+dead_reasons(classify::action_table const& actions)
+{
+    std::vector<std::string> out;
+    for (auto const& e : actions.entries())
+        if (e.address_dead) out.push_back(e.reason);
+    return out;
+}
+
+struct service::impl {
+    config::config cfg;
+    classify::action_table actions;
+    classify::send_rules rules;
+    store::ingest_writer writer;
+    store::read_pool readers;
+    store::reader reader{readers};
+    http::router routes;
+    api::context ctx;
+    http::server server;
+    bool stopped = false;
+
+    impl(config::config c, classify::action_table a, classify::send_rules r)
+        : cfg(std::move(c)),
+          actions(std::move(a)),
+          rules(std::move(r)),
+          writer({cfg.database_url, cfg.db_writers, cfg.batch_size, cfg.batch_delay, cfg.queue_limit, dead_reasons(actions)}),
+          readers(cfg.database_url, cfg.db_readers, 1024),
+          ctx{cfg, writer, readers, reader, actions, rules},
+          server({cfg.listen_host, cfg.listen_port, cfg.io_threads, cfg.body_limit, cfg.header_limit,
+                  cfg.read_timeout, cfg.idle_timeout, cfg.max_connections},
+                 (api::register_routes(routes, ctx), routes))
+    {
+    }
+};
+
+boost::system::result<std::unique_ptr<service>, std::string>
+service::create(config::config cfg)
+{
+    auto actions = cfg.actions_file.empty() ? boost::system::result<classify::action_table, std::string>(classify::action_table::defaults())
+                                            : classify::action_table::load_file(cfg.actions_file);
+    if (!actions) return {boost::system::in_place_error, "REBOUND_ACTIONS_FILE (actions_file): " + actions.error()};
+    auto rules = cfg.send_rules_file.empty() ? boost::system::result<classify::send_rules, std::string>(classify::send_rules::defaults())
+                                             : classify::send_rules::load_file(cfg.send_rules_file);
+    if (!rules) return {boost::system::in_place_error, "REBOUND_SEND_RULES_FILE (send_rules_file): " + rules.error()};
+    return std::unique_ptr<service>(new service(std::make_unique<impl>(std::move(cfg), std::move(*actions), std::move(*rules))));
+}
+
+service::service(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+service::~service()
+{
+    stop(std::chrono::milliseconds(0));
+}
+
+boost::system::error_code
+service::start()
+{
+    return impl_->server.start();
+}
+
+std::uint16_t
+service::port() const noexcept
+{
+    return impl_->server.port();
+}
+
+void
+service::on_shutdown_signal(std::function<void()> f)
+{
+    impl_->server.on_shutdown_signal(std::move(f));
+}
+
+void
+service::stop(std::chrono::milliseconds deadline)
+{
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+    // Order matters: stop taking requests and answer those in flight (their
+    // events are already queued), then flush the writers, then close.
+    impl_->server.stop(deadline);
+    impl_->writer.stop();
+    impl_->readers.stop();
+}
+
+//------------------------------------------------------------------------------
+
+int
+migrate(config::config const& cfg)
+{
+    apply_log_level(cfg);
+    auto const r = store::migrate(cfg.database_url);
+    if (!r) {
+        log::error("migration failed", {{"error", r.error()}});
+        return 1;
+    }
+    log::info("schema is up to date", {{"applied", std::to_string(r->applied)},
+                                       {"version", std::to_string(r->current_version)}});
+    return 0;
+}
+
+int
+serve(config::config const& cfg)
+{
+    apply_log_level(cfg);
+    if (cfg.migrate_on_start) {
+        if (int const rc = migrate(cfg); rc != 0) return rc;
+    }
+    report_credentials(cfg);
+    if (cfg.api_tokens.empty())
+        log::warn("no API tokens configured; the read API answers 401 to everyone",
+                  {{"hint", "set REBOUND_API_TOKEN__<NAME>=sha256:<sha256 of the token>:read,notices"}});
+
+    auto created = service::create(cfg);
+    if (!created) {
+        log::error("configuration error", {{"error", created.error()}});
+        return 2;
+    }
+    auto& svc = **created;
+    std::mutex mutex;
+    std::condition_variable signalled;
+    bool stop_requested = false;
+    svc.on_shutdown_signal([&] {
+        std::lock_guard lock{mutex};
+        stop_requested = true;
+        signalled.notify_all();
+    });
+
+    if (auto const ec = svc.start()) {
+        log::error("cannot listen", {{"address", cfg.listen_host + ":" + std::to_string(cfg.listen_port)},
+                                     {"error", ec.message()}});
+        return 1;
+    }
+    log::info("serving", {{"address", cfg.listen_host + ":" + std::to_string(svc.port())},
+                          {"io_threads", std::to_string(cfg.io_threads)},
+                          {"db_writers", std::to_string(cfg.db_writers)}});
+
+    {
+        std::unique_lock lock{mutex};
+        signalled.wait(lock, [&] { return stop_requested; });
+    }
+    log::info("shutting down");
+    svc.stop();
+    log::info("stopped");
+    return 0;
+}
+
+}  // namespace rebound::app

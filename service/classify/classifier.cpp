@@ -1,0 +1,564 @@
+// The classifier's decision procedure. The knowledge lives in rules.cpp; this
+// file compiles it into one automaton and applies the precedence described in
+// classifier.hpp, one small step function per kind of evidence.
+#include "classify/classifier.hpp"
+
+#include "classify/multi_matcher.hpp"
+#include "classify/rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+#include <map>
+#include <vector>
+
+namespace rebound::classify {
+
+namespace {
+
+using model::event_type;
+using model::severity;
+using rules::smtp_command;
+
+constexpr std::size_t reason_slots = static_cast<std::size_t>(bounce_reason::virusdetected) + 1;
+
+// Real replies are a few hundred bytes; anything far longer is junk (or an
+// attack) and reading all of it would only cost time.
+constexpr std::size_t max_scanned_bytes = 32 * 1024;
+
+std::size_t
+slot(bounce_reason r) noexcept
+{
+    return static_cast<std::size_t>(r);
+}
+
+//------------------------------------------------------------------------------
+// The tables, compiled once
+
+struct compiled_rule {
+    rules::text_rule const* rule;
+    std::uint32_t first;
+    std::uint32_t then;  // multi_matcher::no_pattern for single-fragment rules
+};
+
+struct compiled_marker {
+    std::uint32_t pattern;
+    smtp_command command;
+};
+
+/// Every fragment of every table, deduplicated into one pattern list, and
+/// the rules rewritten to refer to pattern ids.
+struct pattern_index {
+    std::vector<std::string_view> patterns;
+    std::map<std::string_view, std::uint32_t> ids;
+    std::vector<compiled_rule> provider_words;
+    std::vector<compiled_rule> generic_words;
+    std::vector<compiled_rule> drop_words;
+    std::vector<compiled_marker> commands;
+    std::vector<std::uint32_t> temporary;
+
+    std::uint32_t add(std::string_view fragment)
+    {
+        auto const [it, inserted] = ids.try_emplace(fragment, static_cast<std::uint32_t>(patterns.size()));
+        if (inserted) patterns.push_back(fragment);
+        return it->second;
+    }
+
+    std::vector<compiled_rule> add_rules(std::span<rules::text_rule const> table)
+    {
+        std::vector<compiled_rule> out;
+        out.reserve(table.size());
+        for (auto const& r : table)
+            out.push_back({&r, add(r.fragment), r.then.empty() ? multi_matcher::no_pattern : add(r.then)});
+        return out;
+    }
+};
+
+pattern_index
+index_tables()
+{
+    pattern_index index;
+    index.provider_words = index.add_rules(rules::provider_wording());
+    index.generic_words = index.add_rules(rules::generic_wording());
+    index.drop_words = index.add_rules(rules::drop_wording());
+    for (auto const& m : rules::command_markers()) index.commands.push_back({index.add(m.fragment), m.command});
+    for (auto const fragment : rules::temporary_markers()) index.temporary.push_back(index.add(fragment));
+    return index;
+}
+
+struct compiled_tables {
+    pattern_index index;
+    multi_matcher matcher;
+
+    compiled_tables() : index(index_tables()), matcher(index.patterns) {}
+};
+
+compiled_tables const&
+tables()
+{
+    // A function-local static: built on first use, and C++ guarantees the
+    // initialisation happens once even when threads race to it.
+    static compiled_tables const instance;
+    return instance;
+}
+
+//------------------------------------------------------------------------------
+// What the text contains
+
+/// Where each pattern occurred in one diagnostic: the first and last end
+/// position, 0 meaning nowhere. Enough to test "a, then later b" rules.
+class occurrences {
+public:
+    occurrences(compiled_tables const& t, std::string_view text)
+        : matcher_(t.matcher), first_end_(t.matcher.size(), 0), last_end_(t.matcher.size(), 0)
+    {
+        t.matcher.scan(text, [this](std::uint32_t id, std::uint32_t end) {
+            if (first_end_[id] == 0) first_end_[id] = end;
+            last_end_[id] = end;
+        });
+    }
+
+    bool found(std::uint32_t id) const noexcept { return first_end_[id] != 0; }
+    std::uint32_t first_end(std::uint32_t id) const noexcept { return first_end_[id]; }
+
+    bool matches(compiled_rule const& r) const noexcept
+    {
+        if (!found(r.first)) return false;
+        if (r.then == multi_matcher::no_pattern) return true;
+        // Some occurrence of `then` starts after the first `fragment` ends.
+        return found(r.then) && first_end_[r.first] + matcher_.pattern_length(r.then) <= last_end_[r.then];
+    }
+
+private:
+    multi_matcher const& matcher_;
+    std::vector<std::uint32_t> first_end_;
+    std::vector<std::uint32_t> last_end_;
+};
+
+struct text_verdict {
+    bounce_reason reason = bounce_reason::none;
+    rules::text_rule const* rule = nullptr;
+    bool contested = false;  // wording of other reasons occurred too
+};
+
+/// The reason whose wording occurs and ranks first in rules::text_priority().
+text_verdict
+strongest(std::span<compiled_rule const> table, occurrences const& seen)
+{
+    std::array<rules::text_rule const*, reason_slots> by_reason{};
+    for (auto const& r : table) {
+        auto& first_hit = by_reason[slot(r.rule->reason)];
+        if (!first_hit && seen.matches(r)) first_hit = r.rule;
+    }
+    for (auto const& [winner, loser] : rules::precedence_exceptions())
+        if (by_reason[slot(winner)]) by_reason[slot(loser)] = nullptr;
+
+    text_verdict out;
+    int distinct = 0;
+    for (auto const r : rules::text_priority()) {
+        auto const* hit = by_reason[slot(r)];
+        if (!hit) continue;
+        if (++distinct == 1) out = {r, hit, false};
+    }
+    out.contested = distinct > 1;
+    return out;
+}
+
+smtp_command
+first_command_marker(compiled_tables const& t, occurrences const& seen) noexcept
+{
+    smtp_command found = smtp_command::unknown;
+    std::uint32_t earliest = UINT32_MAX;
+    for (auto const& m : t.index.commands)
+        if (seen.found(m.pattern) && seen.first_end(m.pattern) < earliest) {
+            earliest = seen.first_end(m.pattern);
+            found = m.command;
+        }
+    return found;
+}
+
+/// Sisimai invents statuses such as 5.0.911 when a bounce has none; they are
+/// labels in disguise (taxonomy section 4) and must not count as evidence.
+bool
+is_pseudo_status(std::string_view s) noexcept
+{
+    return s.size() == 7 && s.substr(1, 3) == ".0." && s[4] == '9';
+}
+
+//------------------------------------------------------------------------------
+// Everything known about one event, gathered before deciding
+
+struct evidence {
+    classify_input const& in;
+    smtp_reply const& reply;
+    occurrences seen;
+    text_verdict provider_words;
+    text_verdict generic_words;
+    text_verdict drop_words;
+    smtp_command command = smtp_command::unknown;
+    bool temporary = false;
+    std::string_view status;  // the enhanced status, minus pseudo statuses
+    bounce_reason status_reason = bounce_reason::none;
+    bounce_reason host_status_reason = bounce_reason::none;
+    bounce_reason reply_code_reason = bounce_reason::none;
+    rules::esp_hint const* class_hint = nullptr;
+    rules::esp_hint const* type_hint = nullptr;
+
+    evidence(classify_input const& input, smtp_reply const& parsed, compiled_tables const& t)
+        : in(input),
+          reply(parsed),
+          seen(t, input.diagnostic.substr(0, std::min(input.diagnostic.size(), max_scanned_bytes)))
+    {
+        provider_words = strongest(t.index.provider_words, seen);
+        generic_words = strongest(t.index.generic_words, seen);
+        drop_words = strongest(t.index.drop_words, seen);
+
+        command = rules::parse_command(in.smtp_command);
+        if (command == smtp_command::unknown) command = first_command_marker(t, seen);
+
+        if (!is_pseudo_status(reply.enhanced)) status = reply.enhanced;
+        status_reason = rules::reason_for_status(status);
+        host_status_reason = rules::reason_for_host_status(in.remote_host, status);
+        if (reply.code) reply_code_reason = rules::reason_for_reply_code(*reply.code);
+
+        temporary = (reply.code && *reply.code / 100 == 4) || status.starts_with('4') ||
+                    std::any_of(t.index.temporary.begin(), t.index.temporary.end(),
+                                [&](std::uint32_t id) { return seen.found(id); });
+
+        class_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_class, in.esp_class);
+        type_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_type, in.esp_type);
+    }
+
+    rules::esp_hint const* hint_saying(rules::failure_duration duration) const noexcept
+    {
+        if (class_hint && class_hint->duration == duration) return class_hint;
+        if (type_hint && type_hint->duration == duration) return type_hint;
+        return nullptr;
+    }
+
+    bool never_hard() const noexcept { return hint_saying(rules::failure_duration::temporary) != nullptr; }
+
+    rules::esp_hint const* hint_of(rules::hint_strength strength) const noexcept
+    {
+        if (class_hint && class_hint->strength == strength && class_hint->reason != bounce_reason::none)
+            return class_hint;
+        if (type_hint && type_hint->strength == strength && type_hint->reason != bounce_reason::none)
+            return type_hint;
+        return nullptr;
+    }
+};
+
+//------------------------------------------------------------------------------
+// Deciding
+
+/// Kinds of evidence, with the confidence each gives when it decides alone.
+enum class source : std::uint8_t {
+    event,
+    esp_decides,
+    drop_wording,
+    provider_wording,
+    wording,
+    esp_suggests,
+    host_status,
+    status,
+    reply_code,
+    event_fallback,
+    status_class,
+    session_stage,
+    syntax_code,
+    onhold,
+    undefined,
+};
+
+struct source_info {
+    source kind;
+    std::string_view label;  // first word of `matched`
+    double confidence;
+};
+
+constexpr source_info sources[] = {
+    {source::event, "event", 1.0},
+    {source::esp_decides, "esp", 0.95},
+    {source::drop_wording, "drop-text", 0.9},
+    {source::provider_wording, "provider-text", 0.95},
+    {source::wording, "text", 0.9},
+    {source::esp_suggests, "esp-suggests", 0.75},
+    {source::host_status, "host-status", 0.8},
+    {source::status, "status", 0.75},
+    {source::reply_code, "reply", 0.7},
+    {source::event_fallback, "event", 0.5},
+    {source::status_class, "status-class", 0.45},
+    {source::session_stage, "command", 0.45},
+    {source::syntax_code, "reply", 0.5},
+    {source::onhold, "undecided", 0.2},
+    {source::undefined, "undecided", 0.1},
+};
+
+static_assert([] {
+    for (std::size_t i = 0; i < std::size(sources); ++i)
+        if (static_cast<std::size_t>(sources[i].kind) != i) return false;
+    return true;
+}());
+
+struct decision {
+    bounce_reason reason = bounce_reason::none;
+    double confidence = 0.0;
+    std::string matched;
+
+    bool decide(source kind, bounce_reason r, std::string_view detail)
+    {
+        auto const& info = sources[static_cast<std::size_t>(kind)];
+        reason = r;
+        confidence = info.confidence;
+        matched.assign(info.label);
+        if (!detail.empty()) matched.append(":").append(detail);
+        return true;
+    }
+
+    void note(std::string_view what, std::string_view detail, double adjust)
+    {
+        matched.append("; ").append(what);
+        if (!detail.empty()) matched.append(":").append(detail);
+        confidence = std::clamp(confidence + adjust, 0.05, 0.99);
+    }
+};
+
+std::string
+describe(rules::text_rule const& r)
+{
+    std::string out(r.fragment);
+    if (!r.then.empty()) out.append("...").append(r.then);
+    return out;
+}
+
+std::string
+describe(rules::esp_hint const& h)
+{
+    return std::string(h.provider) + "/" + std::string(h.value);
+}
+
+bool
+by_event(evidence const& ev, decision& d)
+{
+    if (ev.in.type == event_type::delivered) return d.decide(source::event, bounce_reason::none, "delivered");
+    if (ev.in.type == event_type::complaint) return d.decide(source::event, bounce_reason::feedback, "complaint");
+    return false;
+}
+
+bool
+by_decisive_hint(evidence const& ev, decision& d)
+{
+    auto const* hint = ev.hint_of(rules::hint_strength::decides);
+    return hint && d.decide(source::esp_decides, hint->reason, describe(*hint));
+}
+
+bool
+by_drop_wording(evidence const& ev, decision& d)
+{
+    if (ev.in.type != event_type::drop || !ev.drop_words.rule) return false;
+    return d.decide(source::drop_wording, ev.drop_words.reason, describe(*ev.drop_words.rule));
+}
+
+/// "User unknown" after DATA, or with a status that says the message rather
+/// than the address was refused (5.2.x, 5.7.x), is usually a filter posing as
+/// an unknown user (Sisimai's "filtered"): the address probably exists, so it
+/// must not become a hard bounce. An addressing status (X.1.x), the RCPT
+/// stage or an ESP that calls the failure permanent keep it a dead address;
+/// so does provider-specific wording, which is exact.
+void
+refine_unknown_user(evidence const& ev, source kind, decision& d)
+{
+    if (d.reason != bounce_reason::userunknown || kind == source::provider_wording) return;
+    bool const addressing_status = ev.status.size() > 2 && ev.status.substr(1, 3) == ".1.";
+    bool const before_data = ev.command != smtp_command::unknown && ev.command != smtp_command::data;
+    bool const esp_says_permanent = ev.hint_saying(rules::failure_duration::permanent) != nullptr;
+    if (addressing_status || before_data || esp_says_permanent) return;
+
+    if (ev.command == smtp_command::data) {
+        d.reason = bounce_reason::filtered;
+        d.note("context", "after-data", -0.1);
+    } else if (ev.status_reason == bounce_reason::filtered || ev.status_reason == bounce_reason::securityerror) {
+        d.reason = bounce_reason::filtered;
+        d.note("context", std::string("status-") + std::string(ev.status), -0.15);
+    }
+}
+
+/// Wording decides; the codes then confirm or weaken it.
+bool
+by_wording(evidence const& ev, decision& d)
+{
+    auto const& verdict = ev.provider_words.rule ? ev.provider_words : ev.generic_words;
+    if (!verdict.rule) return false;
+    auto const kind = &verdict == &ev.provider_words ? source::provider_wording : source::wording;
+    d.decide(kind, verdict.reason, describe(*verdict.rule));
+    if (verdict.contested) d.note("contested", "", -0.1);
+    refine_unknown_user(ev, kind, d);
+
+    auto const coded = ev.host_status_reason != bounce_reason::none ? ev.host_status_reason : ev.status_reason;
+    if (coded == d.reason)
+        d.note("status-agrees", ev.status, +0.04);
+    else if (coded != bounce_reason::none)
+        d.note("status-differs", ev.status, -0.05);
+    if (auto const* hint = ev.hint_of(rules::hint_strength::suggests); hint && hint->reason != d.reason)
+        d.note("esp-differs", describe(*hint), -0.1);
+    return true;
+}
+
+bool
+by_suggested_hint(evidence const& ev, decision& d)
+{
+    auto const* hint = ev.hint_of(rules::hint_strength::suggests);
+    return hint && d.decide(source::esp_suggests, hint->reason, describe(*hint));
+}
+
+bool
+by_codes(evidence const& ev, decision& d)
+{
+    if (ev.host_status_reason != bounce_reason::none)
+        return d.decide(source::host_status, ev.host_status_reason, ev.status);
+    // 2.x.x statuses only mean "delivered" when nobody told us the event type.
+    bool const usable = ev.status_reason != bounce_reason::none &&
+                        (ev.status_reason != bounce_reason::delivered || !ev.in.type);
+    if (usable) return d.decide(source::status, ev.status_reason, ev.status);
+    if (ev.reply_code_reason != bounce_reason::none)
+        return d.decide(source::reply_code, ev.reply_code_reason, std::to_string(*ev.reply.code));
+    return false;
+}
+
+bool
+by_event_type(evidence const& ev, decision& d)
+{
+    if (!ev.in.type) return false;
+    switch (*ev.in.type) {
+    case event_type::deferred:
+        return d.decide(source::event_fallback, bounce_reason::expired, "deferred");
+    case event_type::block:
+        return d.decide(source::event_fallback, bounce_reason::blocked, "block");
+    case event_type::drop:
+        return d.decide(source::event_fallback, bounce_reason::suppressed, "drop");
+    default:
+        return false;
+    }
+}
+
+bool
+by_status_class(evidence const& ev, decision& d)
+{
+    // Sisimai's last resort for statuses its table does not list: subject 6
+    // is about the content, subject 7 about security or policy.
+    if (ev.status.empty()) return false;
+    auto const second_dot = ev.status.find('.', 2);
+    auto const subject = ev.status.substr(2, second_dot - 2);
+    auto const class_and_subject = ev.status.substr(0, second_dot);
+    if (subject == "6") return d.decide(source::status_class, bounce_reason::contenterror, class_and_subject);
+    if (subject == "7") return d.decide(source::status_class, bounce_reason::securityerror, class_and_subject);
+    return false;
+}
+
+bool
+by_session_stage(evidence const& ev, decision& d)
+{
+    // Refused before any recipient was named: the sending host itself.
+    if (ev.command == smtp_command::helo) return d.decide(source::session_stage, bounce_reason::blocked, "helo");
+    if (ev.command == smtp_command::connect)
+        return d.decide(source::session_stage, bounce_reason::blocked, "connect");
+    return false;
+}
+
+bool
+by_syntax_code(evidence const& ev, decision& d)
+{
+    if (!ev.reply.code) return false;
+    int const c = *ev.reply.code;
+    bool const syntax = (c > 400 && c < 408) || (c > 500 && c < 508);
+    return syntax && d.decide(source::syntax_code, bounce_reason::syntaxerror, std::to_string(c));
+}
+
+void
+undecided(evidence const& ev, decision& d)
+{
+    bool const anything = !ev.reply.text.empty() || ev.reply.code || !ev.reply.enhanced.empty();
+    if (anything)
+        d.decide(source::onhold, bounce_reason::onhold, "");
+    else
+        d.decide(source::undefined, bounce_reason::undefined, "");
+}
+
+decision
+decide(evidence const& ev)
+{
+    decision d;
+    if (by_event(ev, d) || by_decisive_hint(ev, d) || by_drop_wording(ev, d) || by_wording(ev, d) ||
+        by_suggested_hint(ev, d) || by_codes(ev, d) || by_event_type(ev, d) || by_status_class(ev, d) ||
+        by_session_stage(ev, d) || by_syntax_code(ev, d))
+        return d;
+    undecided(ev, d);
+    return d;
+}
+
+severity
+severity_of(evidence const& ev, bounce_reason r) noexcept
+{
+    using enum bounce_reason;
+    if (r == none || r == delivered || r == feedback || r == vacation) return severity::none;
+    if (ev.in.type) {
+        switch (*ev.in.type) {
+        case event_type::delivered:
+        case event_type::complaint:
+        case event_type::drop:
+            return severity::none;
+        case event_type::deferred:
+        case event_type::block:
+            return severity::soft;
+        case event_type::bounce:
+            break;
+        }
+    }
+    return kills_address(r, ev.temporary) && !ev.never_hard() ? severity::hard : severity::soft;
+}
+
+}  // namespace
+
+classification
+classify(classify_input const& in)
+{
+    classification out;
+    out.reply = parse_smtp_reply(smtp_reply_fields{in.smtp_code, in.enhanced_status, in.diagnostic});
+    evidence const ev(in, out.reply, tables());
+    auto d = decide(ev);
+
+    out.sev = severity_of(ev, d.reason);
+    if (ev.never_hard() && kills_address(d.reason, ev.temporary) && out.sev != severity::none) {
+        // The ESP says temporary, the words say the address is dead: one of
+        // them is wrong, so say so and stay soft.
+        d.note("kept-soft", describe(*ev.hint_saying(rules::failure_duration::temporary)), -0.15);
+    }
+    out.reason = d.reason;
+    out.confidence = d.confidence;
+    out.matched = std::move(d.matched);
+    return out;
+}
+
+void
+classify_event(model::normalized_event& e)
+{
+    classify_input const in{
+        .type = e.type,
+        .provider = e.provider,
+        .esp_class = e.esp_class,
+        .esp_type = e.esp_type,
+        .smtp_code = e.smtp_code,
+        .enhanced_status = e.enhanced_status,
+        .diagnostic = e.diagnostic,
+        .remote_host = e.remote_mta,
+        .smtp_command = {},
+    };
+    auto c = classify(in);
+    e.reason = std::string(to_string(c.reason));
+    e.sev = c.sev;
+    e.classifier_version = classifier_version;
+    if (!e.smtp_code) e.smtp_code = c.reply.code;
+    if (e.enhanced_status.empty()) e.enhanced_status = std::move(c.reply.enhanced);
+}
+
+}  // namespace rebound::classify

@@ -1,0 +1,321 @@
+// SMTP reply parsing. Everything works on string_views with explicit bounds
+// checks: the input is whatever an ESP (or an attacker) put in a JSON string.
+#include "classify/smtp_reply.hpp"
+
+#include <array>
+#include <cstddef>
+
+namespace rebound::classify {
+
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+bool
+is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
+
+bool
+is_alpha(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool
+is_space(char c) noexcept
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+char
+lower(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool
+starts_with_ci(std::string_view s, std::string_view prefix) noexcept
+{
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (lower(s[i]) != prefix[i]) return false;
+    return true;
+}
+
+std::string_view
+trim(std::string_view s) noexcept
+{
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+/// A reply code at `pos`: exactly three digits, 2xx-5xx, not part of a longer
+/// number or of a dotted token such as an IP address.
+std::optional<int>
+code_at(std::string_view s, std::size_t pos) noexcept
+{
+    if (pos > s.size() || s.size() - pos < 3) return std::nullopt;
+    char const a = s[pos], b = s[pos + 1], c = s[pos + 2];
+    if (a < '2' || a > '5' || !is_digit(b) || !is_digit(c)) return std::nullopt;
+    if (pos + 3 < s.size() && (is_digit(s[pos + 3]) || s[pos + 3] == '.')) return std::nullopt;
+    return (a - '0') * 100 + (b - '0') * 10 + (c - '0');
+}
+
+/// The length of an RFC 3463 status at `pos` ("5.1.1", "4.7.650"), or 0. The
+/// token must end there: "4.16.55.1" (a Yahoo log id) is not a status.
+std::size_t
+enhanced_at(std::string_view s, std::size_t pos) noexcept
+{
+    if (pos >= s.size()) return 0;
+    if (s[pos] != '2' && s[pos] != '4' && s[pos] != '5') return 0;
+    std::size_t i = pos + 1;
+    for (int part = 0; part < 2; ++part) {
+        if (i >= s.size() || s[i] != '.') return 0;
+        ++i;
+        std::size_t digits = 0;
+        while (i < s.size() && is_digit(s[i]) && digits < 4) {
+            ++i;
+            ++digits;
+        }
+        if (digits == 0 || digits > 3) return 0;
+    }
+    if (i < s.size() && s[i] == '.' && i + 1 < s.size() && is_digit(s[i + 1])) return 0;
+    return i - pos;
+}
+
+/// Not glued to a preceding word, number or dotted token.
+bool
+token_starts_at(std::string_view s, std::size_t pos) noexcept
+{
+    if (pos == 0) return true;
+    char const prev = s[pos - 1];
+    return !is_digit(prev) && !is_alpha(prev) && prev != '.' && prev != '_' && prev != '-';
+}
+
+struct span {
+    std::size_t pos = npos;
+    std::size_t len = 0;
+};
+
+/// The first status anywhere in `s`, preferring one of the reply code's class
+/// when the text has several.
+span
+find_enhanced(std::string_view s, std::optional<int> code) noexcept
+{
+    span first;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (!token_starts_at(s, i)) continue;
+        auto const len = enhanced_at(s, i);
+        if (len == 0) continue;
+        if (!code || s[i] - '0' == *code / 100) return {i, len};
+        if (first.pos == npos) first = {i, len};
+        i += len - 1;
+    }
+    return first;
+}
+
+/// Where a reply that follows an ESP's or MTA's own words starts: "...(state
+/// 12): 550 5.1.1 ...", "... said: 550 ...", "returned '550 ...". A code
+/// counts when a status of the same class follows it, or when it is
+/// introduced by punctuation; a bare number inside prose ("error 255") does
+/// not.
+span
+find_embedded_code(std::string_view s) noexcept
+{
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (!token_starts_at(s, i)) continue;
+        auto const code = code_at(s, i);
+        if (!code) continue;
+        std::size_t const after = i + 3;
+        if (after < s.size() && s[after] != ' ' && s[after] != '-') continue;
+
+        bool strong = false;
+        if (after + 1 < s.size()) {
+            std::size_t j = after + 1;
+            if (j < s.size() && s[j] == '#') ++j;
+            strong = enhanced_at(s, j) > 0 && s[j] - '0' == *code / 100;
+        }
+        std::size_t k = i;
+        while (k > 0 && s[k - 1] == ' ') --k;
+        bool const introduced = k == 0 || std::string_view(":'\"([<>=").find(s[k - 1]) != npos;
+        if (strong || introduced) return {i, 3};
+    }
+    return {};
+}
+
+/// What starts a line: "[#]550[-| |:] [#]5.1.1 rest" or "[#]5.1.1 rest".
+struct leading_reply {
+    std::optional<int> code;
+    std::string_view enhanced;
+    std::string_view rest;
+};
+
+leading_reply
+read_leading(std::string_view line) noexcept
+{
+    leading_reply out;
+    std::size_t pos = 0;
+    if (pos < line.size() && line[pos] == '#') ++pos;
+    out.code = code_at(line, pos);
+    if (out.code) {
+        pos += 3;
+        while (pos < line.size() && (line[pos] == ' ' || line[pos] == '-' || line[pos] == ':')) ++pos;
+    }
+    if (pos < line.size() && line[pos] == '#') ++pos;
+    if (auto const len = enhanced_at(line, pos); len > 0) {
+        out.enhanced = line.substr(pos, len);
+        pos += len;
+    } else if (!out.code) {
+        return {.code = {}, .enhanced = {}, .rest = line};
+    }
+    out.rest = line.substr(pos);
+    return out;
+}
+
+/// Removes "Diagnostic-Code:" and the RFC 3464 diagnostic type ("smtp;",
+/// "X-Postfix;") in front of the reply.
+std::string_view
+strip_wrappers(std::string_view s) noexcept
+{
+    s = trim(s);
+    if (starts_with_ci(s, "diagnostic-code:")) s = trim(s.substr(16));
+    if (starts_with_ci(s, "smtp;") || starts_with_ci(s, "x-")) {
+        auto const semi = s.find(';');
+        if (semi != npos && semi <= 32) {
+            bool atom = true;
+            for (std::size_t i = 0; i < semi; ++i)
+                atom = atom && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '_');
+            if (atom) s = trim(s.substr(semi + 1));
+        }
+    }
+    return s;
+}
+
+/// Appends `piece` to `out` with control characters turned into spaces and
+/// runs of whitespace collapsed.
+void
+append_collapsed(std::string& out, std::string_view piece)
+{
+    for (char c : piece) {
+        bool const blank = is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        if (blank) {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+}
+
+/// Drops "550-5.1.1 " continuation markers that survived inside a reply that
+/// was flattened onto one line ("... Please try 550-5.1.1 double-checking").
+std::string
+drop_continuation_markers(std::string_view text, int code, std::string_view enhanced)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        bool const at_word = i == 0 || text[i - 1] == ' ';
+        if (at_word && code_at(text, i) == code && i + 3 < text.size() && text[i + 3] == '-') {
+            std::size_t j = i + 4;
+            if (!enhanced.empty() && text.substr(j, enhanced.size()) == enhanced) j += enhanced.size();
+            while (j < text.size() && text[j] == ' ') ++j;
+            i = j;
+            continue;
+        }
+        out.push_back(text[i]);
+        ++i;
+    }
+    return out;
+}
+
+std::string_view
+strip_leading_separators(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '-' || s.front() == ':')) s.remove_prefix(1);
+    return s;
+}
+
+void
+note_disagreement(smtp_reply& r) noexcept
+{
+    r.classes_disagree = r.code && !r.enhanced.empty() && r.enhanced[0] - '0' != *r.code / 100;
+}
+
+}  // namespace
+
+bool
+is_reply_code(int code) noexcept
+{
+    return code >= 200 && code <= 599;
+}
+
+bool
+is_enhanced_status(std::string_view s) noexcept
+{
+    return !s.empty() && enhanced_at(s, 0) == s.size();
+}
+
+smtp_reply
+parse_smtp_reply(std::string_view raw)
+{
+    smtp_reply out;
+    std::string_view const s = strip_wrappers(raw);
+
+    // The first line decides the shape; later lines are continuations of the
+    // same reply ("550-5.1.1 ...\n550 5.1.1 ...") or wrapped text.
+    std::size_t line_end = s.find('\n');
+    std::string_view const first = s.substr(0, line_end);
+    auto lead = read_leading(trim(first));
+    std::string joined;
+
+    if (lead.code || !lead.enhanced.empty()) {
+        out.code = lead.code;
+        out.enhanced = std::string(lead.enhanced);
+        append_collapsed(joined, strip_leading_separators(lead.rest));
+        while (line_end != npos) {
+            std::size_t const start = line_end + 1;
+            line_end = s.find('\n', start);
+            auto const line = trim(s.substr(start, line_end == npos ? npos : line_end - start));
+            auto const cont = read_leading(line);
+            bool const same_reply = cont.code && cont.code == out.code;
+            joined.push_back(' ');
+            append_collapsed(joined, same_reply ? strip_leading_separators(cont.rest) : line);
+        }
+    } else if (auto const at = find_embedded_code(s); at.pos != npos) {
+        auto const inner = read_leading(s.substr(at.pos));
+        out.code = inner.code;
+        out.enhanced = std::string(inner.enhanced);
+        append_collapsed(joined, strip_leading_separators(inner.rest));
+    } else {
+        append_collapsed(joined, s);
+    }
+
+    if (out.code) joined = drop_continuation_markers(joined, *out.code, out.enhanced);
+    if (out.enhanced.empty()) {
+        // "550 sorry, no mailbox here by that name (#5.1.1 - chkusr)"
+        auto const found = find_enhanced(joined, out.code);
+        if (found.pos != npos) out.enhanced = joined.substr(found.pos, found.len);
+    }
+    out.text = std::string(trim(joined));
+    note_disagreement(out);
+    return out;
+}
+
+smtp_reply
+parse_smtp_reply(smtp_reply_fields const& fields)
+{
+    smtp_reply out = parse_smtp_reply(fields.text);
+    // Structured fields win over what the text says: they are what the ESP
+    // recorded from the session, the text is often a later rewording.
+    if (fields.code && is_reply_code(*fields.code)) out.code = fields.code;
+    auto enhanced = trim(fields.enhanced);
+    if (!enhanced.empty() && enhanced.front() == '#') enhanced.remove_prefix(1);
+    if (is_enhanced_status(enhanced)) out.enhanced = std::string(enhanced);
+    note_disagreement(out);
+    return out;
+}
+
+}  // namespace rebound::classify

@@ -1,0 +1,318 @@
+// The classifier on hand-written cases (tests/fixtures/classify/cases.jsonl:
+// at least one per reason of the vocabulary), the precedence rules, the ESP
+// hint constraints, and classify_event.
+#include "classify/classifier.hpp"
+#include "classify/rules.hpp"
+
+#include "../../support/fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+#include <vector>
+
+using namespace rebound;
+using classify::bounce_reason;
+using model::event_type;
+using model::severity;
+
+namespace {
+
+std::string_view
+str(simdjson::dom::element obj, char const* key)
+{
+    std::string_view out;
+    if (obj[key].get(out)) return {};
+    return out;
+}
+
+classify::classification
+run(std::string_view diagnostic, std::optional<event_type> type = event_type::bounce)
+{
+    classify::classify_input in;
+    in.type = type;
+    in.diagnostic = diagnostic;
+    return classify::classify(in);
+}
+
+}  // namespace
+
+TEST_CASE("classifier agrees with every hand-written case", "[classify][classifier]")
+{
+    auto const text = test::read_file(test::own_fixtures() / "classify" / "cases.jsonl");
+    std::istringstream lines(text);
+    simdjson::dom::parser parser;
+    std::set<std::string> covered;
+    int cases = 0;
+
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) continue;
+        simdjson::dom::element c;
+        REQUIRE_FALSE(parser.parse(line).get(c));
+        INFO(str(c, "name"));
+
+        classify::classify_input in;
+        if (auto const e = str(c, "event"); !e.empty()) {
+            in.type = model::parse_event_type(e);
+            REQUIRE(in.type);
+        }
+        in.provider = str(c, "provider");
+        in.esp_class = str(c, "esp_class");
+        in.esp_type = str(c, "esp_type");
+        in.enhanced_status = str(c, "status");
+        in.diagnostic = str(c, "diagnostic");
+        in.remote_host = str(c, "rhost");
+        if (int64_t code = 0; !c["code"].get(code)) in.smtp_code = static_cast<int>(code);
+
+        auto const got = classify::classify(in);
+        CHECK(classify::to_string(got.reason) == str(c, "reason"));
+        CHECK(model::to_string(got.sev) == str(c, "severity"));
+        if (auto const prefix = str(c, "matched"); !prefix.empty()) {
+            INFO("matched: " << got.matched);
+            CHECK(got.matched.rfind(prefix, 0) == 0);
+        }
+        CHECK(got.confidence > 0.0);
+        CHECK(got.confidence <= 1.0);
+        covered.insert(std::string(str(c, "reason")));
+        ++cases;
+    }
+
+    CHECK(cases >= 50);
+    for (auto const r : classify::all_reasons()) {
+        INFO("no case for reason " << classify::to_string(r));
+        CHECK(covered.count(std::string(classify::to_string(r))) == 1);
+    }
+}
+
+TEST_CASE("the three diagnostics from the issue", "[classify][classifier]")
+{
+    auto const notauthorized = run("550 5.7.1 RESOLVER.RST.NotAuthorized");
+    CHECK(notauthorized.reason == bounce_reason::rejected);
+    CHECK(notauthorized.sev == severity::soft);
+
+    auto const behaviour = run("554 Reject by behaviour spam");
+    CHECK(behaviour.reason == bounce_reason::blocked);
+    CHECK(behaviour.sev == severity::soft);
+
+    auto const connections = run("421 Too many concurrent SMTP connections", event_type::deferred);
+    CHECK(connections.reason == bounce_reason::ratelimited);
+    CHECK(connections.sev == severity::soft);
+    CHECK(connections.reply.code == 421);
+}
+
+TEST_CASE("matching ignores case and re-wrapped whitespace", "[classify][classifier]")
+{
+    CHECK(run("550 USER   UNKNOWN").reason == bounce_reason::userunknown);
+    CHECK(run("550 User\r\n\tunknown").reason == bounce_reason::userunknown);
+    CHECK(run("552 MAILBOX FULL").reason == bounce_reason::mailboxfull);
+}
+
+TEST_CASE("two-part wording must come in order", "[classify][classifier]")
+{
+    CHECK(run("452 4.2.2 account is over the storage quota").reason == bounce_reason::mailboxfull);
+    // The same words in the other order mean nothing in particular.
+    CHECK(run("550 quota for this account is not over").reason != bounce_reason::mailboxfull);
+}
+
+TEST_CASE("provider wording beats generic wording", "[classify][classifier]")
+{
+    // "frequency limited" (Tencent) is rate limiting even though the reply
+    // also says "Blocked IP".
+    auto const r = run("550 Connection frequency limited [Blocked IP 192.0.2.22]");
+    CHECK(r.reason == bounce_reason::ratelimited);
+    CHECK(r.matched.rfind("provider-text:", 0) == 0);
+}
+
+TEST_CASE("text beats codes, codes decide when the text says nothing", "[classify][classifier]")
+{
+    CHECK(run("550 5.1.1 mailbox full").reason == bounce_reason::mailboxfull);
+    auto const coded = run("550 5.1.1 go away please");
+    CHECK(coded.reason == bounce_reason::userunknown);
+    CHECK(coded.matched == "status:5.1.1");
+    CHECK(coded.confidence < run("550 5.1.1 user unknown").confidence);
+}
+
+TEST_CASE("codes given in separate fields count like codes in the text", "[classify][classifier]")
+{
+    classify::classify_input in;
+    in.type = event_type::bounce;
+    in.smtp_code = 552;
+    in.enhanced_status = "5.2.2";
+    in.diagnostic = "Requested action aborted";
+    auto const r = classify::classify(in);
+    CHECK(r.reason == bounce_reason::mailboxfull);
+    CHECK(r.reply.code == 552);
+    CHECK(r.reply.enhanced == "5.2.2");
+}
+
+TEST_CASE("Sisimai pseudo statuses are not evidence", "[classify][classifier]")
+{
+    classify::classify_input in;
+    in.type = event_type::bounce;
+    in.enhanced_status = "5.0.911";  // Sisimai's invented code for userunknown
+    in.diagnostic = "whatever happened";
+    CHECK(classify::classify(in).reason == bounce_reason::onhold);
+}
+
+TEST_CASE("ESP hints constrain the result", "[classify][classifier][hints]")
+{
+    classify::classify_input in;
+    in.type = event_type::bounce;
+    in.diagnostic = "550 5.1.1 <bob@example.org>: user unknown";
+
+    SECTION("SES Transient never yields hard")
+    {
+        in.provider = "ses";
+        in.esp_type = "Transient";
+        auto const r = classify::classify(in);
+        CHECK(r.reason == bounce_reason::userunknown);
+        CHECK(r.sev == severity::soft);
+        CHECK(r.matched.find("kept-soft:ses/Transient") != std::string::npos);
+        CHECK(r.confidence < 0.9);
+    }
+    SECTION("Mailgun temporary never yields hard, whatever the provider name's spelling")
+    {
+        in.provider = "MailGun";
+        in.esp_type = "Temporary";
+        CHECK(classify::classify(in).sev == severity::soft);
+    }
+    SECTION("SES Permanent leaves the decision to the text")
+    {
+        in.provider = "amazon-ses";
+        in.esp_type = "Permanent";
+        in.esp_class = "General";
+        CHECK(classify::classify(in).sev == severity::hard);
+    }
+    SECTION("a suppression class decides whatever the text says")
+    {
+        in.provider = "ses";
+        in.esp_type = "Permanent";
+        in.esp_class = "Suppressed";
+        auto const r = classify::classify(in);
+        CHECK(r.reason == bounce_reason::suppressed);
+        CHECK(r.sev == severity::soft);
+        CHECK(r.matched == "esp:ses/Suppressed");
+    }
+    SECTION("a suggesting class loses to the text but lowers the confidence")
+    {
+        in.provider = "sendgrid";
+        in.esp_class = "Reputation";
+        auto const r = classify::classify(in);
+        CHECK(r.reason == bounce_reason::userunknown);
+        CHECK(r.matched.find("esp-differs:sendgrid/Reputation") != std::string::npos);
+    }
+    SECTION("a permanent ESP verdict keeps unknown-user wording hard without a status")
+    {
+        in.diagnostic = "550 No such user here (in reply to end of DATA command)";
+        CHECK(classify::classify(in).reason == bounce_reason::filtered);
+        in.provider = "postmark";
+        in.esp_class = "HardBounce";
+        CHECK(classify::classify(in).reason == bounce_reason::userunknown);
+        CHECK(classify::classify(in).sev == severity::hard);
+    }
+    SECTION("hints of another provider are ignored")
+    {
+        in.provider = "sendgrid";
+        in.esp_type = "Transient";
+        CHECK(classify::classify(in).sev == severity::hard);
+    }
+}
+
+TEST_CASE("event types set the severity", "[classify][classifier]")
+{
+    auto const text = "550 5.1.1 user unknown";
+    CHECK(run(text, event_type::bounce).sev == severity::hard);
+    CHECK(run(text, event_type::deferred).sev == severity::soft);
+    CHECK(run(text, event_type::block).sev == severity::soft);
+    CHECK(run(text, event_type::drop).sev == severity::none);
+    CHECK(run(text, std::nullopt).sev == severity::hard);
+    CHECK(run("552 5.2.2 mailbox full", std::nullopt).sev == severity::soft);
+
+    auto const delivered = run("250 2.0.0 OK", event_type::delivered);
+    CHECK(delivered.reason == bounce_reason::none);
+    CHECK(delivered.sev == severity::none);
+    auto const complaint = run("", event_type::complaint);
+    CHECK(complaint.reason == bounce_reason::feedback);
+    CHECK(complaint.sev == severity::none);
+}
+
+TEST_CASE("classify_event fills the stored fields", "[classify][classifier]")
+{
+    model::normalized_event e;
+    e.provider = "sendgrid";
+    e.type = event_type::bounce;
+    e.diagnostic = "smtp; 550-5.1.1 The email account that you tried to reach does not exist.";
+    classify::classify_event(e);
+    CHECK(e.reason == "userunknown");
+    CHECK(e.sev == severity::hard);
+    CHECK(e.classifier_version == classify::classifier_version);
+    CHECK(e.smtp_code == 550);
+    CHECK(e.enhanced_status == "5.1.1");
+
+    SECTION("what the provider set is kept")
+    {
+        model::normalized_event k;
+        k.type = event_type::bounce;
+        k.smtp_code = 552;
+        k.enhanced_status = "5.2.2";
+        k.diagnostic = "550 5.1.1 mailbox full";
+        classify::classify_event(k);
+        CHECK(k.smtp_code == 552);
+        CHECK(k.enhanced_status == "5.2.2");
+        CHECK(k.reason == "mailboxfull");
+    }
+    SECTION("delivered events get no reason")
+    {
+        model::normalized_event d;
+        d.type = event_type::delivered;
+        d.diagnostic = "250 2.0.0 OK";
+        classify::classify_event(d);
+        CHECK(d.reason.empty());
+        CHECK(d.sev == severity::none);
+        CHECK(d.smtp_code == 250);
+    }
+}
+
+TEST_CASE("classification is stable under concurrent first use", "[classify][classifier]")
+{
+    // The automaton is built on first use; racing threads must all see it
+    // complete. (Meaningful under TSan; here it at least runs the path.)
+    std::vector<std::thread> threads;
+    std::vector<bounce_reason> seen(4);
+    for (std::size_t i = 0; i < seen.size(); ++i)
+        threads.emplace_back([&seen, i] { seen[i] = run("550 5.1.1 user unknown").reason; });
+    for (auto& t : threads) t.join();
+    for (auto const r : seen) CHECK(r == bounce_reason::userunknown);
+}
+
+TEST_CASE("rule tables are consistent", "[classify][rules]")
+{
+    namespace rules = classify::rules;
+    auto const priority = rules::text_priority();
+    auto ranked = [&](bounce_reason r) { return std::find(priority.begin(), priority.end(), r) != priority.end(); };
+    auto lower_case = [](std::string_view s) {
+        return std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    };
+
+    for (auto const table : {rules::provider_wording(), rules::generic_wording(), rules::drop_wording()})
+        for (auto const& r : table) {
+            INFO(r.fragment);
+            CHECK(ranked(r.reason));  // otherwise the rule could never win
+            CHECK_FALSE(r.fragment.empty());
+            CHECK(lower_case(r.fragment));
+            CHECK(lower_case(r.then));
+        }
+    for (auto const& m : rules::command_markers()) CHECK(lower_case(m.fragment));
+
+    CHECK(rules::reason_for_status("5.1.1") == bounce_reason::userunknown);
+    CHECK(rules::reason_for_status("5.7.12") == bounce_reason::none);  // listed as "no reason" by Sisimai
+    CHECK(rules::reason_for_status("4.7.26") == bounce_reason::authfailure);
+    CHECK(rules::reason_for_status("") == bounce_reason::none);
+    CHECK(rules::provider_family("Amazon SES") == "ses");
+    CHECK(rules::provider_family("sendgrid") == "sendgrid");
+    CHECK(rules::provider_family("unknown-esp").empty());
+}
