@@ -4,6 +4,7 @@
 #include "verify/verify.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
 
 #include <charconv>
@@ -40,7 +41,10 @@ query_params(std::string_view query)
     std::map<std::string, std::string, std::less<>> out;
     auto const parsed = boost::urls::parse_query(query);
     if (!parsed) return out;
-    for (auto const& p : *parsed) out[std::string(p.key)] = std::string(p.value);
+    // HTML forms send spaces as '+', so decode them as spaces too.
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = true;
+    for (auto const& p : *parsed) out[p.key.decode(opts)] = p.value.decode(opts);
     return out;
 }
 

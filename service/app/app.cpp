@@ -109,6 +109,12 @@ service::port() const noexcept
     return impl_->server.port();
 }
 
+std::vector<std::pair<std::string, std::string>>
+service::routes() const
+{
+    return impl_->routes.list();
+}
+
 void
 service::on_shutdown_signal(std::function<void()> f)
 {

@@ -13,6 +13,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace rebound::app {
 
@@ -28,6 +30,9 @@ public:
     /// Starts the database threads and the HTTP server (does not migrate).
     boost::system::error_code start();
     std::uint16_t port() const noexcept;
+
+    /// (method, path pattern) of every route served.
+    std::vector<std::pair<std::string, std::string>> routes() const;
 
     /// Runs `f` on the first SIGINT/SIGTERM.
     void on_shutdown_signal(std::function<void()> f);

@@ -95,17 +95,17 @@ token_starts_at(std::string_view s, std::size_t pos) noexcept
     return !is_digit(prev) && !is_alpha(prev) && prev != '.' && prev != '_' && prev != '-';
 }
 
-struct span {
+struct found_at {
     std::size_t pos = npos;
     std::size_t len = 0;
 };
 
 /// The first status anywhere in `s`, preferring one of the reply code's class
 /// when the text has several.
-span
+found_at
 find_enhanced(std::string_view s, std::optional<int> code) noexcept
 {
-    span first;
+    found_at first;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (!token_starts_at(s, i)) continue;
         auto const len = enhanced_at(s, i);
@@ -122,7 +122,7 @@ find_enhanced(std::string_view s, std::optional<int> code) noexcept
 /// counts when a status of the same class follows it, or when it is
 /// introduced by punctuation; a bare number inside prose ("error 255") does
 /// not.
-span
+found_at
 find_embedded_code(std::string_view s) noexcept
 {
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -164,10 +164,11 @@ read_leading(std::string_view line) noexcept
         pos += 3;
         while (pos < line.size() && (line[pos] == ' ' || line[pos] == '-' || line[pos] == ':')) ++pos;
     }
-    if (pos < line.size() && line[pos] == '#') ++pos;
-    if (auto const len = enhanced_at(line, pos); len > 0) {
-        out.enhanced = line.substr(pos, len);
-        pos += len;
+    std::size_t status_at = pos;
+    if (status_at < line.size() && line[status_at] == '#') ++status_at;
+    if (auto const len = enhanced_at(line, status_at); len > 0) {
+        out.enhanced = line.substr(status_at, len);
+        pos = status_at + len;
     } else if (!out.code) {
         return {.code = {}, .enhanced = {}, .rest = line};
     }

@@ -58,7 +58,7 @@ decode_segment(std::string_view s)
 void
 router::add(std::string method, std::string pattern, std::string name, handler h)
 {
-    route r{std::move(method), {}, std::move(name), std::move(h)};
+    route r{std::move(method), pattern, {}, std::move(name), std::move(h)};
     for (auto s : split_path(pattern)) r.segments.emplace_back(s);
     routes_.push_back(std::move(r));
 }
@@ -92,6 +92,14 @@ router::find(std::string_view method, std::string_view path) const
         return m;
     }
     return m;
+}
+
+std::vector<std::pair<std::string, std::string>>
+router::list() const
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto const& r : routes_) out.emplace_back(r.method, r.pattern);
+    return out;
 }
 
 response

@@ -21,9 +21,14 @@ public:
     };
     match find(std::string_view method, std::string_view path) const;
 
+    /// Every (method, pattern) served, in registration order; the OpenAPI
+    /// contract test compares docs/openapi.yaml against it.
+    std::vector<std::pair<std::string, std::string>> list() const;
+
 private:
     struct route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         std::string name;
         handler h;

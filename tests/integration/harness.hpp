@@ -53,6 +53,7 @@ public:
     explicit running_service(config::config overrides = {});
     ~running_service();
     std::uint16_t port() const { return service_->port(); }
+    app::service& service() { return *service_; }
     scratch_database& db() { return db_; }
     config::config const& cfg() const { return cfg_; }
     void stop();

@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -287,6 +288,36 @@ TEST_CASE("classification is stable under concurrent first use", "[classify][cla
         threads.emplace_back([&seen, i] { seen[i] = run("550 5.1.1 user unknown").reason; });
     for (auto& t : threads) t.join();
     for (auto const r : seen) CHECK(r == bounce_reason::userunknown);
+}
+
+TEST_CASE("random input never breaks the classifier", "[classify][classifier][fuzz]")
+{
+    // Fragments of real wording glued with random bytes, so the automaton's
+    // deeper states and the pair rules get exercised, not just the root.
+    constexpr std::string_view words[] = {"user unknown", "550 5.1.1 ", "over ", "quota", "mailbox ", "full",
+                                          "in reply to end of data command", "421", "#5.2.2", "\n550-", "spam"};
+    std::mt19937 rng(99);
+    std::uniform_int_distribution<int> pieces(0, 12);
+    std::uniform_int_distribution<std::size_t> word(0, std::size(words) - 1);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (int round = 0; round < 5000; ++round) {
+        std::string text;
+        for (int i = pieces(rng); i > 0; --i) {
+            text += words[word(rng)];
+            text.push_back(static_cast<char>(byte(rng)));
+        }
+        classify::classify_input in;
+        in.diagnostic = text;
+        in.enhanced_status = text;
+        in.esp_class = text;
+        in.provider = text;
+        in.remote_host = text;
+        if (round % 2) in.type = static_cast<event_type>(round % 6);
+        classify::classification r;
+        REQUIRE_NOTHROW(r = classify::classify(in));
+        REQUIRE(r.confidence >= 0.0);
+        REQUIRE(r.confidence <= 1.0);
+    }
 }
 
 TEST_CASE("rule tables are consistent", "[classify][rules]")
