@@ -5,7 +5,8 @@
 #   make test   install, build, and run the whole suite (unit + integration
 #               against a throwaway cluster from pg_virtualenv)
 #
-# Other targets: build, deps, db-start, db-stop, db-psql, clean, fuzz, bench.
+# Other targets: build, deps, db-start, db-stop, db-psql, clean, fuzz, bench,
+# dashboard (the bundle CMake embeds), browser (the dashboard's browser test).
 
 BUILD_DIR   ?= build
 BUILD_TYPE  ?= RelWithDebInfo
@@ -15,7 +16,7 @@ PGDATA_DIR  := $(CURDIR)/.pgdata
 DEV_DB_URL  := postgresql://postgres@/rebound?host=$(PGDATA_DIR)/socket&port=5432
 
 .PHONY: all run test build deps configure db-start db-stop db-psql clean unit integration \
-        fuzz fuzz-smoke loadtest bench
+        fuzz fuzz-smoke loadtest bench dashboard browser-deps browser
 
 all: build
 
@@ -27,9 +28,28 @@ $(BUILD_DIR)/Makefile: CMakeLists.txt
 
 configure: $(BUILD_DIR)/Makefile
 
-build: deps configure
+build: deps dashboard configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 	@echo "built $(BUILD_DIR)/rebound"
+
+# The dashboard bundle (dashboard/dist), which CMake embeds into the binary.
+# npm ci only when the lockfile changed; the Vite build only when a source did.
+DASHBOARD_SOURCES := $(wildcard dashboard/src/* dashboard/public/*) dashboard/index.html \
+                     dashboard/vite.config.ts dashboard/tsconfig.json dashboard/package.json
+
+dashboard: dashboard/dist/index.html
+
+dashboard/node_modules/.package-lock.json: dashboard/package-lock.json | deps
+	cd dashboard && npm ci --no-audit --no-fund
+
+dashboard/dist/index.html: dashboard/node_modules/.package-lock.json $(DASHBOARD_SOURCES)
+	cd dashboard && npm run build
+
+# playwright-core for the browser test (it drives Debian's chromium).
+browser-deps: tests/browser/node_modules/.package-lock.json
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json | deps
+	cd tests/browser && npm ci --no-audit --no-fund
 
 db-start: deps
 	@scripts/devdb.sh start "$(PGDATA_DIR)"
@@ -43,7 +63,7 @@ db-psql: db-start
 run: build db-start
 	REBOUND_DATABASE_URL='$(DEV_DB_URL)' REBOUND_LISTEN=$(LISTEN) $(BUILD_DIR)/rebound serve
 
-test: build
+test: build browser-deps
 	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
 unit: build
@@ -51,6 +71,9 @@ unit: build
 
 integration: build
 	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+
+browser: build browser-deps
+	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L browser
 
 # libFuzzer targets under ASan+UBSan (clang), in their own build directory.
 # `fuzz` runs each target for FUZZ_SECONDS; `fuzz-smoke` briefly, as CI does.
@@ -67,4 +90,4 @@ loadtest: build
 	loadtest/run.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-fuzz dashboard/dist

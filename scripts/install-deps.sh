@@ -8,7 +8,11 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsimdjson-dev libpqxx-dev libssl-dev catch2
   postgresql-15 postgresql-common postgresql-client-15
+  chromium fonts-noto-cjk
 )
+# node and npm build the dashboard; a node already on PATH (often newer than
+# Debian's) is kept.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -27,5 +27,6 @@ main(int argc, char** argv)
         return 0;
     }
     if (inv->command == "migrate") return rebound::app::migrate(inv->cfg);
+    if (inv->command == "reclassify") return rebound::app::reclassify(inv->cfg);
     return rebound::app::serve(inv->cfg);
 }

@@ -11,6 +11,7 @@ register_routes(http::router& r, context& ctx)
     register_recipients(r, ctx);
     register_lists(r, ctx);
     register_stats(r, ctx);
+    register_dashboard(r, ctx);
 }
 
 }  // namespace rebound::api

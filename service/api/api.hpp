@@ -14,12 +14,19 @@ class read_pool;
 class reader;
 }  // namespace rebound::store
 
+namespace rebound::http {
+class fetcher;
+}
+
 namespace rebound::classify {
 class action_table;
 class send_rules;
 }  // namespace rebound::classify
 
 namespace rebound::api {
+
+class document_cache;
+class replay_cache;
 
 struct context {
     config::config const& cfg;
@@ -28,6 +35,9 @@ struct context {
     store::reader& reader;
     classify::action_table const& actions;
     classify::send_rules const& rules;
+    http::fetcher& fetcher;
+    document_cache& documents;
+    replay_cache& replays;
 };
 
 void register_routes(http::router& r, context& ctx);
@@ -38,5 +48,6 @@ void register_webhooks(http::router& r, context& ctx);
 void register_recipients(http::router& r, context& ctx);
 void register_lists(http::router& r, context& ctx);
 void register_stats(http::router& r, context& ctx);
+void register_dashboard(http::router& r, context& ctx);
 
 }  // namespace rebound::api

@@ -1,18 +1,22 @@
 // POST /v1/webhooks/{provider} and /v1/webhooks/{provider}/{source}.
 //
 // The life of a webhook (docs/architecture.md tells it in full):
-//   route -> provider lookup -> media type -> verify -> parse -> classify
+//   route -> provider lookup -> media type -> prerequisites (SNS certificate,
+//   from the cache or fetched) -> verify -> replay check -> parse -> classify
 //   -> ingest_writer::submit -> (database thread) commit -> 200 with counts.
 // The ESP gets a 2xx only after the commit that holds all of its events;
 // every other outcome is an error status with a JSON body, and every outcome
 // is counted per provider and source.
 #include "api/api.hpp"
+#include "api/verification.hpp"
 #include "classify/classifier.hpp"
+#include "http/fetch.hpp"
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
 #include "providers/registry.hpp"
 #include "store/ingest_writer.hpp"
 #include "store/reader.hpp"
+#include "verify/verify.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -63,21 +67,216 @@ secrets_for(config::config const& cfg, std::string const& provider, std::string 
     return d == p->second.end() ? std::map<std::string, std::string>{} : d->second;
 }
 
+std::int64_t
+unix_now()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 http::response
-provider_error(boost::system::error_code ec)
+provider_error(boost::system::error_code ec, bool basic_auth_configured)
 {
     using providers::errc;
     auto const msg = ec.message();
     switch (static_cast<errc>(ec.value())) {
     case errc::malformed_body: return http::json_error(400, "malformed_body", msg);
     case errc::unsupported_media_type: return http::json_error(415, "unsupported_media_type", msg);
-    case errc::missing_credentials: return http::json_error(401, "missing_credentials", msg);
+    case errc::missing_credentials: {
+        auto r = http::json_error(401, "missing_credentials", msg);
+        // Amazon SNS sends the user:password of its subscription URL only
+        // after being challenged.
+        if (basic_auth_configured) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"rebound\"");
+        return r;
+    }
     case errc::bad_credentials: return http::json_error(401, "bad_credentials", msg);
     case errc::stale_signature: return http::json_error(401, "stale_signature", msg);
+    case errc::replayed: return http::json_error(401, "replayed", msg);
     case errc::too_many_events: return http::json_error(413, "too_many_events", msg);
     }
     return http::json_error(400, "bad_request", msg);
 }
+
+std::string
+counts_body(std::size_t accepted, std::size_t duplicates, std::size_t ignored, std::size_t rejected)
+{
+    return boost::json::serialize(boost::json::object{
+        {"accepted", accepted}, {"duplicates", duplicates}, {"ignored", ignored}, {"rejected", rejected}});
+}
+
+//------------------------------------------------------------------------------
+
+/// One webhook request on its way through the steps above. It owns the
+/// request, because fetching a certificate outlives the I/O handler's frame.
+class webhook_job : public std::enable_shared_from_this<webhook_job> {
+public:
+    webhook_job(context& ctx, providers::provider const& p, std::string source, http::request&& req, http::responder respond)
+        : ctx_(ctx), provider_(p), name_(p.name()), source_(std::move(source)), req_(std::move(req)), respond_(std::move(respond))
+    {
+        settings_.user_ref_field = ctx.cfg.user_ref_field;
+        settings_.max_events = ctx.cfg.max_events_per_request;
+        settings_.secrets = secrets_for(ctx.cfg, name_, source_);
+        settings_.now_unix = unix_now();
+    }
+
+    /// Step 1: documents the signature check needs, from the cache or fetched.
+    void
+    start()
+    {
+        std::vector<std::string> missing;
+        for (auto const& url : provider_.prerequisites(view())) {
+            if (auto doc = ctx_.documents.find(url)) settings_.fetched[url] = std::move(*doc);
+            else if (verify::is_sns_certificate_url(url)) missing.push_back(url);
+        }
+        if (missing.empty()) return verify_and_ingest();
+        // In practice there is one certificate per request.
+        auto self = shared_from_this();
+        ctx_.documents.fetch(missing.front(), [self, url = missing.front()](bool ok) {
+            if (ok)
+                if (auto doc = self->ctx_.documents.find(url)) self->settings_.fetched[url] = std::move(*doc);
+            self->verify_and_ingest();
+        });
+    }
+
+private:
+    context& ctx_;
+    providers::provider const& provider_;
+    std::string const name_;
+    std::string const source_;
+    http::request req_;
+    http::responder respond_;
+    providers::provider_settings settings_;
+
+    providers::request_view
+    view() const
+    {
+        return {req_.body, req_.headers, source_};
+    }
+
+    bool
+    basic_auth_configured() const
+    {
+        auto const it = settings_.secrets.find("basic_auth");
+        return it != settings_.secrets.end() && !it->second.empty();
+    }
+
+    void
+    refuse(boost::system::error_code ec, outcome o)
+    {
+        metrics::count(name_, source_, o);
+        if (o == outcome::auth_failure)
+            log::warn("webhook authentication failed", {{"request_id", req_.request_id}, {"provider", name_},
+                                                         {"source", source_}, {"error", ec.message()}, {"remote", req_.remote}});
+        respond_(provider_error(ec, basic_auth_configured()));
+    }
+
+    /// Steps 2-4: verify, refuse replays, parse and classify, then store.
+    void
+    verify_and_ingest()
+    {
+        if (auto const ec = provider_.verify(view(), settings_)) return refuse(ec, outcome::auth_failure);
+        auto const replay = provider_.replay_key(view(), settings_);
+        if (replay && ctx_.replays.seen(replay->key, settings_.now_unix))
+            return refuse(providers::errc::replayed, outcome::auth_failure);
+
+        auto parsed = provider_.parse(view(), settings_);
+        if (!parsed) return refuse(parsed.error(), outcome::parse_error);
+        for (auto& e : parsed->events) classify::classify_event(e);
+        metrics::count(name_, source_, outcome::ignored, parsed->ignored);
+
+        if (!parsed->notices.empty()) return record_notice(std::move(*parsed));
+        if (parsed->events.empty() && parsed->rejected.empty()) {
+            remember(replay);
+            return respond_(http::json_ok(counts_body(0, 0, parsed->ignored, 0)));
+        }
+        store(std::move(*parsed), replay);
+    }
+
+    void
+    store(providers::parse_result parsed, std::optional<providers::provider::replay_guard> replay)
+    {
+        auto self = shared_from_this();
+        auto done = [self, ignored = parsed.ignored, replay](boost::system::error_code ec, store::ingest_result r) {
+            if (ec) {
+                metrics::count(self->name_, self->source_, outcome::unavailable);
+                if (ec == store::store_errc::write_failed)
+                    return self->respond_(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
+                return self->respond_(http::unavailable("database_unavailable", ec.message(), self->ctx_.cfg.retry_after_seconds));
+            }
+            metrics::count(self->name_, self->source_, outcome::accepted, r.accepted);
+            metrics::count(self->name_, self->source_, outcome::duplicate, r.duplicates);
+            metrics::count(self->name_, self->source_, outcome::rejected, r.rejected);
+            self->remember(replay);
+            self->respond_(http::json_ok(counts_body(r.accepted, r.duplicates, ignored, r.rejected)));
+        };
+        if (auto const ec = ctx_.writer.submit(std::move(parsed.events), std::move(parsed.rejected), std::move(done))) {
+            metrics::count(name_, source_, outcome::unavailable);
+            auto const code = ec == store::store_errc::queue_full ? "queue_full" : "database_unavailable";
+            respond_(http::unavailable(code, ec.message(), ctx_.cfg.retry_after_seconds));
+        }
+    }
+
+    void
+    remember(std::optional<providers::provider::replay_guard> const& replay)
+    {
+        if (replay) ctx_.replays.remember(replay->key, settings_.now_unix, settings_.now_unix + replay->ttl_seconds);
+    }
+
+    /// An ESP message for a person (SNS subscription confirmations): logged,
+    /// counted, recorded, then answered. It is acknowledged only once
+    /// recorded, because SNS will not send it again after a 2xx.
+    void
+    record_notice(providers::parse_result parsed)
+    {
+        auto const n = parsed.notices.front();
+        log::warn("provider notice needs attention",
+                  {{"provider", name_}, {"source", source_}, {"kind", n.kind}, {"topic", n.topic}, {"url", n.url}});
+        metrics::global()
+            .get_counter("rebound_provider_notices_total", "Messages from ESPs that need an operator (e.g. SNS subscriptions)",
+                         {{"provider", name_}, {"kind", n.kind}})
+            .inc();
+        auto self = shared_from_this();
+        bool const queued = ctx_.reader.run(
+            store::sql::record_provider_notice, {name_, source_, n.kind, n.topic, n.url, n.raw_json},
+            [self, n, ignored = parsed.ignored](store::table_result r) {
+                if (!r)
+                    return self->respond_(http::unavailable("database_unavailable", "the notice could not be recorded",
+                                                            self->ctx_.cfg.retry_after_seconds));
+                self->respond_(http::json_ok(boost::json::serialize(boost::json::object{
+                    {"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0}, {"notices", 1}})));
+                self->maybe_confirm(n, r->cell(0, "id").value_or(""));
+            },
+            true);
+        if (!queued) respond_(http::unavailable("busy", "too many requests in flight", ctx_.cfg.retry_after_seconds));
+    }
+
+    /// Confirms an SNS subscription by visiting its SubscribeURL, only when
+    /// configured (secret auto_confirm_subscriptions=true) and only for a URL
+    /// on an Amazon SNS host. The signature was checked before we got here.
+    void
+    maybe_confirm(providers::side_notice const& n, std::string const& notice_id)
+    {
+        auto const it = settings_.secrets.find("auto_confirm_subscriptions");
+        if (n.kind != "sns_subscription_confirmation" || it == settings_.secrets.end() || it->second != "true") return;
+        if (!verify::is_sns_url(n.url)) {
+            log::warn("not confirming a subscription outside Amazon SNS", {{"url", n.url}});
+            return;
+        }
+        auto& ctx = ctx_;
+        ctx_.fetcher.get(n.url, [&ctx, n, notice_id](boost::system::error_code ec, unsigned status, std::string) {
+            bool const ok = !ec && status == 200;
+            metrics::global()
+                .get_counter("rebound_sns_confirmations_total", "Automatic SNS subscription confirmations",
+                             {{"result", ok ? "confirmed" : "failed"}})
+                .inc();
+            if (!ok) {
+                log::warn("SNS subscription confirmation failed", {{"topic", n.topic}, {"status", std::to_string(status)}});
+                return;
+            }
+            log::info("SNS subscription confirmed", {{"topic", n.topic}});
+            ctx.reader.run(store::sql::confirm_provider_notice, {notice_id}, [](store::table_result) {}, true);
+        });
+    }
+};
 
 void
 handle_webhook(context& ctx, http::request& req, http::path_params const& params, http::responder respond)
@@ -92,90 +291,11 @@ handle_webhook(context& ctx, http::request& req, http::path_params const& params
         if (!valid_source(source))
             return respond(http::json_error(404, "bad_source", "a source is 1-64 characters of a-z, 0-9, '_' or '-'"));
     }
-    std::string const pname(provider->name());
-
     if (!acceptable_media_type(req.headers.get("content-type"))) {
-        metrics::count(pname, source, outcome::parse_error);
-        return respond(http::json_error(415, "unsupported_media_type",
-                                        "send application/json (or text/plain for Amazon SNS)"));
+        metrics::count(provider->name(), source, outcome::parse_error);
+        return respond(http::json_error(415, "unsupported_media_type", "send application/json (or text/plain for Amazon SNS)"));
     }
-
-    providers::provider_settings settings;
-    settings.user_ref_field = ctx.cfg.user_ref_field;
-    settings.max_events = ctx.cfg.max_events_per_request;
-    settings.secrets = secrets_for(ctx.cfg, pname, source);
-    settings.now_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-
-    providers::request_view const view{req.body, req.headers, source};
-    if (auto const ec = provider->verify(view, settings)) {
-        metrics::count(pname, source, outcome::auth_failure);
-        log::warn("webhook authentication failed", {{"request_id", req.request_id}, {"provider", pname},
-                                                     {"source", source}, {"error", ec.message()}, {"remote", req.remote}});
-        return respond(provider_error(ec));
-    }
-
-    auto parsed = provider->parse(view, settings);
-    if (!parsed) {
-        metrics::count(pname, source, outcome::parse_error);
-        return respond(provider_error(parsed.error()));
-    }
-
-    for (auto& e : parsed->events) classify::classify_event(e);
-    for (auto const& n : parsed->notices) {
-        log::warn("provider notice needs attention",
-                  {{"provider", pname}, {"source", source}, {"kind", n.kind}, {"topic", n.topic}, {"url", n.url}});
-        metrics::global()
-            .get_counter("rebound_provider_notices_total", "Messages from ESPs that need an operator (e.g. SNS subscriptions)",
-                         {{"provider", pname}, {"kind", n.kind}})
-            .inc();
-    }
-    if (!parsed->notices.empty() && parsed->events.empty() && parsed->rejected.empty()) {
-        // Answer only once the notice is recorded: an SNS confirmation that
-        // is lost cannot be asked for again.
-        auto const& n = parsed->notices.front();
-        auto const retry = ctx.cfg.retry_after_seconds;
-        bool const queued = ctx.reader.run(
-            store::sql::record_provider_notice, {pname, source, n.kind, n.topic, n.url, n.raw_json},
-            [respond, retry, ignored = parsed->ignored](store::table_result r) {
-                if (!r) return respond(http::unavailable("database_unavailable", "the notice could not be recorded", retry));
-                boost::json::object o{{"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0},
-                                      {"notices", 1}};
-                respond(http::json_ok(boost::json::serialize(o)));
-            },
-            true);
-        if (!queued) respond(http::unavailable("busy", "too many requests in flight", retry));
-        return;
-    }
-
-    std::size_t const ignored = parsed->ignored;
-    metrics::count(pname, source, outcome::ignored, ignored);
-    if (parsed->events.empty() && parsed->rejected.empty()) {
-        boost::json::object o{{"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0}};
-        return respond(http::json_ok(boost::json::serialize(o)));
-    }
-
-    auto done = [respond, pname, source, ignored, request_id = req.request_id,
-                 retry = ctx.cfg.retry_after_seconds](boost::system::error_code ec, store::ingest_result r) {
-        if (ec) {
-            metrics::count(pname, source, outcome::unavailable);
-            if (ec == store::store_errc::write_failed)
-                return respond(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
-            return respond(http::unavailable("database_unavailable", ec.message(), retry));
-        }
-        metrics::count(pname, source, outcome::accepted, r.accepted);
-        metrics::count(pname, source, outcome::duplicate, r.duplicates);
-        metrics::count(pname, source, outcome::rejected, r.rejected);
-        boost::json::object o{{"accepted", r.accepted}, {"duplicates", r.duplicates}, {"ignored", ignored},
-                              {"rejected", r.rejected}};
-        respond(http::json_ok(boost::json::serialize(o)));
-    };
-
-    if (auto const ec = ctx.writer.submit(std::move(parsed->events), std::move(parsed->rejected), std::move(done))) {
-        metrics::count(pname, source, outcome::unavailable);
-        auto const code = ec == store::store_errc::queue_full ? "queue_full" : "database_unavailable";
-        return respond(http::unavailable(code, ec.message(), ctx.cfg.retry_after_seconds));
-    }
+    std::make_shared<webhook_job>(ctx, *provider, std::move(source), std::move(req), std::move(respond))->start();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #include "app/app.hpp"
 
 #include "api/api.hpp"
+#include "api/verification.hpp"
+#include "http/fetch.hpp"
 #include "classify/actions.hpp"
 #include "classify/send_rules.hpp"
 #include "http/server.hpp"
@@ -11,6 +13,7 @@
 #include "store/migrate.hpp"
 #include "store/read_pool.hpp"
 #include "store/reader.hpp"
+#include "store/reclassify.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -59,6 +62,9 @@ struct service::impl {
     store::ingest_writer writer;
     store::read_pool readers;
     store::reader reader{readers};
+    http::fetcher fetcher;
+    api::document_cache documents{fetcher, cfg.sns_cert_dir};
+    api::replay_cache replays;
     http::router routes;
     api::context ctx;
     http::server server;
@@ -70,7 +76,7 @@ struct service::impl {
           rules(std::move(r)),
           writer({cfg.database_url, cfg.db_writers, cfg.batch_size, cfg.batch_delay, cfg.queue_limit, dead_reasons(actions)}),
           readers(cfg.database_url, cfg.db_readers, 1024),
-          ctx{cfg, writer, readers, reader, actions, rules},
+          ctx{cfg, writer, readers, reader, actions, rules, fetcher, documents, replays},
           server({cfg.listen_host, cfg.listen_port, cfg.io_threads, cfg.body_limit, cfg.header_limit,
                   cfg.read_timeout, cfg.idle_timeout, cfg.max_connections},
                  (api::register_routes(routes, ctx), routes))
@@ -131,6 +137,7 @@ service::stop(std::chrono::milliseconds deadline)
     impl_->server.stop(deadline);
     impl_->writer.stop();
     impl_->readers.stop();
+    impl_->fetcher.stop();
 }
 
 //------------------------------------------------------------------------------
@@ -146,6 +153,21 @@ migrate(config::config const& cfg)
     }
     log::info("schema is up to date", {{"applied", std::to_string(r->applied)},
                                        {"version", std::to_string(r->current_version)}});
+    return 0;
+}
+
+int
+reclassify(config::config const& cfg)
+{
+    apply_log_level(cfg);
+    if (int const rc = migrate(cfg); rc != 0) return rc;
+    auto const r = store::reclassify(cfg.database_url, static_cast<int>(std::min<std::size_t>(cfg.batch_size, 10000)));
+    if (!r) {
+        log::error("reclassification stopped; run it again to resume", {{"error", r.error()}});
+        return 1;
+    }
+    log::info("reclassification done", {{"scanned", std::to_string(r->scanned)}, {"changed", std::to_string(r->changed)},
+                                        {"recipients_recomputed", std::to_string(r->recipients_recomputed)}});
     return 0;
 }
 

@@ -53,4 +53,7 @@ int serve(config::config const& cfg);
 /// `rebound migrate`.
 int migrate(config::config const& cfg);
 
+/// `rebound reclassify`.
+int reclassify(config::config const& cfg);
+
 }  // namespace rebound::app

@@ -173,6 +173,8 @@ settings()
         {"max_events_per_request", "--max-events-per-request", "REBOUND_MAX_EVENTS_PER_REQUEST", "10000",
          "events in one request beyond which it is refused with 413",
          uint_in(&config::max_events_per_request, 1, 1000000)},
+        {"sns_cert_dir", "--sns-cert-dir", "REBOUND_SNS_CERT_DIR", "", "directory of pre-loaded Amazon SNS signing certificates (*.pem)",
+         [](config& c, std::string_view v) -> error { c.sns_cert_dir = v; return std::nullopt; }},
         {"actions_file", "--actions-file", "REBOUND_ACTIONS_FILE", "", "JSON file overriding the recommended action and explanations per reason",
          [](config& c, std::string_view v) -> error { c.actions_file = v; return std::nullopt; }},
         {"send_rules_file", "--send-rules-file", "REBOUND_SEND_RULES_FILE", "", "JSON file replacing the should_send rule table",

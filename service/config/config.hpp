@@ -41,6 +41,7 @@ struct config {
 
     // Ingest
     std::string user_ref_field = "user_id";
+    std::string sns_cert_dir;  // pre-loaded SNS signing certificates (*.pem), for hosts without internet
     std::size_t max_events_per_request = 10000;
 
     // Answers

@@ -34,6 +34,7 @@ public:
         case errc::bad_credentials: return "signature or credentials do not match";
         case errc::stale_signature: return "signature timestamp is outside the allowed window";
         case errc::too_many_events: return "too many events in one request";
+        case errc::replayed: return "this signed request was already accepted once";
         }
         return "unknown provider error";
     }

@@ -128,6 +128,21 @@ public:
         return {};
     }
 
+    /// Mailgun's advice: remember tokens and refuse a second use. Only a
+    /// token that verify() authenticated is worth remembering.
+    std::optional<replay_guard> replay_key(request_view const& req, provider_settings const& settings) const override
+    {
+        if (secret(settings, "signing_key").empty() || is_form(req)) return std::nullopt;
+        json::document doc;
+        auto slices = json::split_events(doc, req.body, json::shape::object_only);
+        dom::element root, sig;
+        if (!slices || json::parse_slice(doc, slices->front()).get(root) || root["signature"].get(sig)) return std::nullopt;
+        auto const token = json::str(sig, "token");
+        if (token.empty()) return std::nullopt;
+        auto const window = max_age_seconds(settings);
+        return replay_guard{"mailgun:" + std::string(token), window > 0 ? window : default_max_age_seconds};
+    }
+
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         if (is_form(req)) return errc::unsupported_media_type;

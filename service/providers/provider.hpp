@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,6 +79,7 @@ enum class errc {
     bad_credentials,        // signature or password does not match              -> 401
     stale_signature,        // timestamp outside the replay window               -> 401
     too_many_events,        // more events than provider_settings::max_events    -> 413
+    replayed,               // a signed token seen before (replay cache)          -> 401
 };
 
 boost::system::error_category const& provider_category() noexcept;
@@ -99,6 +101,19 @@ public:
     /// service checks each against its allow-list, fetches it (cached) and
     /// passes it in provider_settings::fetched. Most ESPs need none.
     virtual std::vector<std::string> prerequisites(request_view const& req) const { return {}; }
+
+    /// A key that must not be accepted twice, with how long to remember it,
+    /// for ESPs whose signature does not cover the body (Mailgun's token).
+    /// The service remembers it only after the request succeeded, so an ESP
+    /// retry of a failed delivery is never refused.
+    struct replay_guard {
+        std::string key;
+        std::int64_t ttl_seconds = 0;
+    };
+    virtual std::optional<replay_guard> replay_key(request_view const& req, provider_settings const& settings) const
+    {
+        return std::nullopt;
+    }
 
     /// Checks the signature or transport credentials the way this ESP intends.
     /// Returns success when no credential is configured for this source; the

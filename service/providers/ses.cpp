@@ -44,32 +44,6 @@ is_confirmation(std::string_view type)
     return type == "SubscriptionConfirmation" || type == "UnsubscribeConfirmation";
 }
 
-/// AWS's own validators accept only https URLs on sns.<region>.amazonaws.com
-/// (or .com.cn) ending in .pem. Anything looser lets a forger choose the key.
-bool
-cert_url_ok(std::string_view url)
-{
-    constexpr std::string_view scheme = "https://";
-    if (!url.starts_with(scheme)) return false;
-    url.remove_prefix(scheme.size());
-    auto const slash = url.find('/');
-    if (slash == std::string_view::npos) return false;
-    auto host = url.substr(0, slash);
-    auto const path = url.substr(slash);
-    if (path.find_first_of("?#") != std::string_view::npos || !path.ends_with(".pem")) return false;
-
-    if (host.ends_with(".amazonaws.com.cn")) host.remove_suffix(17);
-    else if (host.ends_with(".amazonaws.com")) host.remove_suffix(14);
-    else return false;
-    if (!host.starts_with("sns.")) return false;
-    auto const region = host.substr(4);
-    // The character check also refuses userinfo ('@'), ports (':') and escapes.
-    if (region.size() < 3) return false;
-    for (char c : region)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
-    return true;
-}
-
 /// The text SNS signs: "Key\nValue\n" for each signed key in byte order, with
 /// JSON-decoded values. Subject is signed only when present as a string.
 std::optional<std::string>
@@ -218,7 +192,7 @@ public:
         if (!slices || json::parse_slice(doc, slices->front()).get(root)) return {};
         auto const url = json::str(root, "SigningCertURL");
         // Only a well-formed AWS URL is worth fetching; verify() refuses the rest.
-        if (!cert_url_ok(url)) return {};
+        if (!verify::is_sns_certificate_url(url)) return {};
         return {std::string(url)};
     }
 
@@ -246,7 +220,7 @@ public:
         auto const signature = json::str(root, "Signature");
         auto const url = json::str(root, "SigningCertURL");
         if (signature.empty() || url.empty()) return errc::missing_credentials;
-        if ((version != "1" && version != "2") || !cert_url_ok(url)) return errc::bad_credentials;
+        if ((version != "1" && version != "2") || !verify::is_sns_certificate_url(url)) return errc::bad_credentials;
         auto const cert = settings.fetched.find(std::string(url));
         if (cert == settings.fetched.end()) return errc::missing_credentials;
         auto const message = string_to_sign(root);

@@ -50,9 +50,21 @@ extern query const notice_mark_notified;
 extern query const notice_resolve;
 extern query const provider_notices_list;
 extern query const record_provider_notice;
+extern query const confirm_provider_notice;
 
 /// Stats grouped by one of: day, provider, source, domain, reason. Returns
 /// nullptr for any other grouping.
 query const* stats_by(std::string_view group) noexcept;
+
+}  // namespace rebound::store::sql
+
+namespace rebound::store::sql {
+
+// `rebound reclassify` (store/reclassify.cpp).
+extern query const reclassify_progress_get;
+extern query const reclassify_progress_set;
+extern query const reclassify_batch;            // events after $1 older than version $2, $3 at a time
+extern query const reclassify_update;           // $1 JSON [{id, reason, severity}], $2 version
+extern query const recompute_recipient_state;   // $1 JSON array of recipients
 
 }  // namespace rebound::store::sql

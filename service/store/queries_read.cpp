@@ -177,6 +177,9 @@ INSERT INTO provider_notices (provider, source, kind, topic, url, raw)
 VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), $6::json)
 RETURNING id)sql"};
 
+query const confirm_provider_notice{"confirm_provider_notice", R"sql(
+UPDATE provider_notices SET confirmed_at = now() WHERE id = NULLIF($1, '')::bigint RETURNING id)sql"};
+
 namespace {
 
 // The rates' inputs, the same for every grouping.

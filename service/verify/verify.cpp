@@ -173,6 +173,49 @@ rsa_cert_verify(std::string_view cert_pem, std::string_view message, std::string
     return verify_with(key.get(), sha256 ? EVP_sha256() : EVP_sha1(), message, *sig);
 }
 
+namespace {
+
+/// Splits "https://host/path" into host and path; false for anything else.
+bool
+split_https(std::string_view url, std::string_view& host, std::string_view& path) noexcept
+{
+    constexpr std::string_view scheme = "https://";
+    if (!url.starts_with(scheme)) return false;
+    url.remove_prefix(scheme.size());
+    auto const slash = url.find('/');
+    if (slash == std::string_view::npos) return false;
+    host = url.substr(0, slash);
+    path = url.substr(slash);
+    return true;
+}
+
+}  // namespace
+
+bool
+is_sns_url(std::string_view url) noexcept
+{
+    std::string_view host, path;
+    if (!split_https(url, host, path)) return false;
+    if (host.ends_with(".amazonaws.com.cn")) host.remove_suffix(17);
+    else if (host.ends_with(".amazonaws.com")) host.remove_suffix(14);
+    else return false;
+    if (!host.starts_with("sns.")) return false;
+    auto const region = host.substr(4);
+    // The character check also refuses userinfo ('@'), ports (':') and escapes.
+    if (region.size() < 3) return false;
+    for (char c : region)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
+}
+
+bool
+is_sns_certificate_url(std::string_view url) noexcept
+{
+    std::string_view host, path;
+    if (!is_sns_url(url) || !split_https(url, host, path)) return false;
+    return path.find_first_of("?#") == std::string_view::npos && path.ends_with(".pem");
+}
+
 bool
 basic_auth_matches(std::string_view authorization_header, std::string_view user_colon_password)
 {

@@ -39,4 +39,13 @@ bool rsa_cert_verify(std::string_view cert_pem, std::string_view message, std::s
 bool basic_auth_matches(std::string_view authorization_header, std::string_view user_colon_password);
 bool bearer_matches(std::string_view authorization_header, std::string_view token);
 
+/// https://sns.<region>.amazonaws.com[.cn]/<path>: the only hosts Amazon SNS
+/// signs from and sends confirmations for. Anything looser would let a
+/// forger choose the key that checks its own signature.
+bool is_sns_url(std::string_view url) noexcept;
+
+/// An SNS URL whose path ends in .pem, with no query or fragment: a
+/// SigningCertURL that may be fetched.
+bool is_sns_certificate_url(std::string_view url) noexcept;
+
 }  // namespace rebound::verify
