@@ -61,7 +61,7 @@ db-psql: db-start
 	psql "$(DEV_DB_URL)"
 
 run: build db-start
-	REBOUND_DATABASE_URL='$(DEV_DB_URL)' REBOUND_LISTEN=$(LISTEN) $(BUILD_DIR)/rebound serve
+	REBOUND_DATABASE_URL='$(DEV_DB_URL)' REBOUND_LISTEN=$(LISTEN) REBOUND_SPOOL_DIR=$(CURDIR)/.run/spool $(BUILD_DIR)/rebound serve
 
 test: build browser-deps
 	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)

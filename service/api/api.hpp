@@ -8,7 +8,11 @@
 #include "config/config.hpp"
 #include "http/router.hpp"
 
+#include <atomic>
+#include <cstdint>
+
 namespace rebound::store {
+class spool;
 class ingest_writer;
 class read_pool;
 class reader;
@@ -38,6 +42,8 @@ struct context {
     http::fetcher& fetcher;
     document_cache& documents;
     replay_cache& replays;
+    store::spool* spool;                          // nullptr when the spool is off
+    std::atomic<std::int64_t>& saturated_since_ms; // when the writer queue last became full; 0 = not full
 };
 
 void register_routes(http::router& r, context& ctx);

@@ -6,6 +6,7 @@
 #include "store/migrate.hpp"
 #include "store/queries.hpp"
 #include "store/read_pool.hpp"
+#include "store/spool.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -25,6 +26,11 @@ register_health(http::router& r, context& ctx)
         auto const want = store::latest_migration_version();
         auto const queued = ctx.writer.queued_events();
         bool const writers = ctx.writer.available();
+        boost::json::value spool = nullptr;
+        if (ctx.spool) {
+            auto const s = ctx.spool->stats();
+            spool = boost::json::object{{"bytes", s.bytes}, {"segments", s.segments}, {"oldest_unix", s.oldest_unix}};
+        }
         auto report = [=](bool reachable, int version, std::string const& error) {
             bool const ready = reachable && version >= want && writers;
             boost::json::object o{{"status", ready ? "ready" : "not_ready"},
@@ -32,7 +38,8 @@ register_health(http::router& r, context& ctx)
                                   {"schema_version", version},
                                   {"schema_expected", want},
                                   {"writers_connected", writers},
-                                  {"queued_events", queued}};
+                                  {"queued_events", queued},
+                                  {"spool", spool}};
             if (!error.empty()) o["error"] = error;
             auto res = http::json_ok(boost::json::serialize(o), ready ? 200 : 503);
             if (!ready) res.headers.emplace_back("Retry-After", "5");

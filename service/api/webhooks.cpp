@@ -16,6 +16,7 @@
 #include "providers/registry.hpp"
 #include "store/ingest_writer.hpp"
 #include "store/reader.hpp"
+#include "store/spool.hpp"
 #include "verify/verify.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -195,13 +196,13 @@ private:
     store(providers::parse_result parsed, std::optional<providers::provider::replay_guard> replay)
     {
         auto self = shared_from_this();
-        auto done = [self, ignored = parsed.ignored, replay](boost::system::error_code ec, store::ingest_result r) {
-            if (ec) {
-                metrics::count(self->name_, self->source_, outcome::unavailable);
-                if (ec == store::store_errc::write_failed)
-                    return self->respond_(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
-                return self->respond_(http::unavailable("database_unavailable", ec.message(), self->ctx_.cfg.retry_after_seconds));
-            }
+        // With a spool, keep what the writer may fail to commit after it has
+        // taken the events, so the request can still be made durable.
+        std::shared_ptr<store::spooled_request> backup;
+        if (ctx_.spool) backup = std::make_shared<store::spooled_request>(store::spooled_request{parsed.events, parsed.rejected});
+
+        auto done = [self, ignored = parsed.ignored, replay, backup](boost::system::error_code ec, store::ingest_result r) {
+            if (ec) return self->store_failed(ec, backup, ignored, replay);
             metrics::count(self->name_, self->source_, outcome::accepted, r.accepted);
             metrics::count(self->name_, self->source_, outcome::duplicate, r.duplicates);
             metrics::count(self->name_, self->source_, outcome::rejected, r.rejected);
@@ -209,10 +210,51 @@ private:
             self->respond_(http::json_ok(counts_body(r.accepted, r.duplicates, ignored, r.rejected)));
         };
         if (auto const ec = ctx_.writer.submit(std::move(parsed.events), std::move(parsed.rejected), std::move(done))) {
+            if (!backup && (ec == store::store_errc::queue_full || ec == store::store_errc::unavailable))
+                backup = std::make_shared<store::spooled_request>(store::spooled_request{std::move(parsed.events), std::move(parsed.rejected)});
+            return store_failed(ec, backup, parsed.ignored, replay);
+        }
+        ctx_.saturated_since_ms.store(0, std::memory_order_relaxed);
+    }
+
+    /// The database could not take the events: spool them when the spool is
+    /// on and the failure is an outage (or a queue full for longer than
+    /// spool_after), else tell the ESP to retry.
+    void
+    store_failed(boost::system::error_code ec, std::shared_ptr<store::spooled_request> const& backup, std::size_t ignored,
+                 std::optional<providers::provider::replay_guard> const& replay)
+    {
+        auto const retry = ctx_.cfg.retry_after_seconds;
+        if (ec == store::store_errc::write_failed) {
+            metrics::count(name_, source_, outcome::unavailable);
+            return respond_(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
+        }
+        bool spoolable = ctx_.spool && backup && ec == store::store_errc::unavailable;
+        if (ctx_.spool && backup && ec == store::store_errc::queue_full) {
+            auto const now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch()).count();
+            std::int64_t expected = 0;
+            ctx_.saturated_since_ms.compare_exchange_strong(expected, now);
+            spoolable = now - ctx_.saturated_since_ms.load() >= ctx_.cfg.spool_after.count();
+        }
+        if (!spoolable) {
             metrics::count(name_, source_, outcome::unavailable);
             auto const code = ec == store::store_errc::queue_full ? "queue_full" : "database_unavailable";
-            respond_(http::unavailable(code, ec.message(), ctx_.cfg.retry_after_seconds));
+            return respond_(http::unavailable(code, ec.message(), retry));
         }
+        auto self = shared_from_this();
+        std::size_t const events = backup->events.size(), rejected = backup->rejected.size();
+        ctx_.spool->append(*backup, [self, events, rejected, ignored, replay, retry](boost::system::error_code spool_ec) {
+            if (spool_ec) {
+                metrics::count(self->name_, self->source_, outcome::unavailable);
+                return self->respond_(http::unavailable("spool_full", "the database is unavailable and the spool is full", retry));
+            }
+            metrics::count(self->name_, self->source_, outcome::spooled, events);
+            self->remember(replay);
+            // Durable on local disk; duplicates are sorted out on replay.
+            self->respond_(http::json_ok(boost::json::serialize(boost::json::object{
+                {"accepted", events}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", rejected}, {"spooled", true}})));
+        });
     }
 
     void

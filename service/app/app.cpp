@@ -14,6 +14,8 @@
 #include "store/read_pool.hpp"
 #include "store/reader.hpp"
 #include "store/reclassify.hpp"
+#include "store/spool.hpp"
+#include "store/spool_replayer.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -59,6 +61,8 @@ struct service::impl {
     config::config cfg;
     classify::action_table actions;
     classify::send_rules rules;
+    std::unique_ptr<store::spool> spool;
+    std::atomic<std::int64_t> saturated_since_ms{0};
     store::ingest_writer writer;
     store::read_pool readers;
     store::reader reader{readers};
@@ -70,13 +74,16 @@ struct service::impl {
     http::server server;
     bool stopped = false;
 
-    impl(config::config c, classify::action_table a, classify::send_rules r)
+    std::unique_ptr<store::spool_replayer> replayer;
+
+    impl(config::config c, classify::action_table a, classify::send_rules r, std::unique_ptr<store::spool> s)
         : cfg(std::move(c)),
           actions(std::move(a)),
           rules(std::move(r)),
+          spool(std::move(s)),
           writer({cfg.database_url, cfg.db_writers, cfg.batch_size, cfg.batch_delay, cfg.queue_limit, dead_reasons(actions)}),
           readers(cfg.database_url, cfg.db_readers, 1024),
-          ctx{cfg, writer, readers, reader, actions, rules, fetcher, documents, replays},
+          ctx{cfg, writer, readers, reader, actions, rules, fetcher, documents, replays, spool.get(), saturated_since_ms},
           server({cfg.listen_host, cfg.listen_port, cfg.io_threads, cfg.body_limit, cfg.header_limit,
                   cfg.read_timeout, cfg.idle_timeout, cfg.max_connections},
                  (api::register_routes(routes, ctx), routes))
@@ -93,7 +100,14 @@ service::create(config::config cfg)
     auto rules = cfg.send_rules_file.empty() ? boost::system::result<classify::send_rules, std::string>(classify::send_rules::defaults())
                                              : classify::send_rules::load_file(cfg.send_rules_file);
     if (!rules) return {boost::system::in_place_error, "REBOUND_SEND_RULES_FILE (send_rules_file): " + rules.error()};
-    return std::unique_ptr<service>(new service(std::make_unique<impl>(std::move(cfg), std::move(*actions), std::move(*rules))));
+    std::unique_ptr<store::spool> spool;
+    if (!cfg.spool_dir.empty()) {
+        std::string error;
+        spool = store::spool::open({cfg.spool_dir, cfg.spool_max_bytes}, error);
+        if (!spool) return {boost::system::in_place_error, "REBOUND_SPOOL_DIR (spool_dir): " + error};
+    }
+    return std::unique_ptr<service>(
+        new service(std::make_unique<impl>(std::move(cfg), std::move(*actions), std::move(*rules), std::move(spool))));
 }
 
 service::service(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
@@ -106,6 +120,12 @@ service::~service()
 boost::system::error_code
 service::start()
 {
+    // Events acknowledged from the spool go to PostgreSQL before new ones.
+    if (impl_->spool) {
+        impl_->replayer = std::make_unique<store::spool_replayer>(*impl_->spool, impl_->writer);
+        impl_->replayer->drain_at_startup(std::chrono::seconds(10));
+        impl_->replayer->start_background();
+    }
     return impl_->server.start();
 }
 
@@ -135,7 +155,9 @@ service::stop(std::chrono::milliseconds deadline)
     // Order matters: stop taking requests and answer those in flight (their
     // events are already queued), then flush the writers, then close.
     impl_->server.stop(deadline);
+    if (impl_->replayer) impl_->replayer->stop();
     impl_->writer.stop();
+    if (impl_->spool) impl_->spool->stop();
     impl_->readers.stop();
     impl_->fetcher.stop();
 }

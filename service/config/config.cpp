@@ -164,6 +164,12 @@ settings()
          uint_in(&config::retry_after_seconds, 1, 3600)},
         {"migrate_on_start", "--migrate-on-start", "REBOUND_MIGRATE_ON_START", "true", "apply pending migrations when serve starts",
          boolean(&config::migrate_on_start)},
+        {"spool_dir", "--spool-dir", "REBOUND_SPOOL_DIR", "", "directory of the durable spool used while PostgreSQL is down; empty turns it off",
+         [](config& c, std::string_view v) -> error { c.spool_dir = v; return std::nullopt; }},
+        {"spool_max_bytes", "--spool-max-bytes", "REBOUND_SPOOL_MAX_BYTES", "1GiB", "spool size beyond which requests get 503",
+         size_in(&config::spool_max_bytes, 1024 * 1024, 1024ULL * 1024 * 1024 * 1024)},
+        {"spool_after", "--spool-after", "REBOUND_SPOOL_AFTER", "2s", "how long the database queue may stay full before requests are spooled",
+         duration_in(&config::spool_after, 0ms, 600000ms)},
         {"user_ref_field", "--user-ref-field", "REBOUND_USER_REF_FIELD", "user_id", "custom argument that carries the app's user id",
          [](config& c, std::string_view v) -> error {
              if (v.empty() || v.size() > 128) return "must be a non-empty name of at most 128 characters";

@@ -39,6 +39,11 @@ struct config {
     unsigned retry_after_seconds = 5;
     bool migrate_on_start = true;
 
+    // Spool (store/spool.hpp): "" turns it off, and an outage means 503.
+    std::string spool_dir;
+    std::size_t spool_max_bytes = 1ULL << 30;
+    std::chrono::milliseconds spool_after{2000};   // queue saturated this long -> spool instead of 503
+
     // Ingest
     std::string user_ref_field = "user_id";
     std::string sns_cert_dir;  // pre-loaded SNS signing certificates (*.pem), for hosts without internet

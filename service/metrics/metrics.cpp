@@ -144,6 +144,7 @@ to_string(outcome o) noexcept
     case outcome::auth_failure: return "auth_failure";
     case outcome::parse_error: return "parse_error";
     case outcome::unavailable: return "unavailable";
+    case outcome::spooled: return "spooled";
     }
     return "unknown";
 }

@@ -83,7 +83,7 @@ private:
 registry& global();
 
 /// Webhook outcomes, one counter each per provider and source.
-enum class outcome { accepted, duplicate, ignored, rejected, auth_failure, parse_error, unavailable };
+enum class outcome { accepted, duplicate, ignored, rejected, auth_failure, parse_error, unavailable, spooled };
 std::string_view to_string(outcome o) noexcept;
 void count(std::string_view provider, std::string_view source, outcome o, std::uint64_t n = 1);
 

@@ -1,13 +1,14 @@
 // Twilio SendGrid Event Webhook.
 //
 // Body: always a JSON array of events. Signature: ECDSA P-256 over the
-// timestamp header followed by the raw body (the Signed Event Webhook), or an
-// OAuth bearer token. Dedup key: sg_event_id. Custom arguments are flattened
+// timestamp header followed by the raw body (the Signed Event Webhook), with
+// a timestamp window, or an OAuth bearer token. Dedup key: sg_event_id. Custom arguments are flattened
 // into the top level of each event, so the user reference is a top-level key.
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 #include "verify/verify.hpp"
 
+#include <charconv>
 #include <string>
 
 namespace rebound::providers {
@@ -54,6 +55,22 @@ user_ref_of(dom::element ev, std::string const& field)
     return {};
 }
 
+/// SendGrid retries for 24 hours and does not document whether retries are
+/// re-signed, so the default window covers the whole retry schedule with a
+/// margin: a shorter one would refuse legitimate late retries, losing them.
+/// `max_age_seconds` overrides it; 0 turns the check off.
+constexpr std::int64_t default_max_age_seconds = 36 * 3600;
+
+std::int64_t
+max_age_seconds(provider_settings const& settings)
+{
+    auto const it = settings.secrets.find("max_age_seconds");
+    if (it == settings.secrets.end()) return default_max_age_seconds;
+    std::int64_t v = 0;
+    auto const [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    return (ec != std::errc{} || v < 0) ? default_max_age_seconds : v;
+}
+
 class sendgrid_provider final : public provider {
 public:
     std::string_view name() const noexcept override { return "sendgrid"; }
@@ -69,6 +86,13 @@ public:
             signed_payload.reserve(ts.size() + req.body.size());
             signed_payload.append(ts).append(req.body);
             if (!verify::ecdsa_sha256_verify(key->second, signed_payload, sig)) return errc::bad_credentials;
+            // Only an authentic timestamp is judged for age.
+            std::int64_t signed_at = 0;
+            auto const [p, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), signed_at);
+            if (ec != std::errc{} || p != ts.data() + ts.size()) return errc::bad_credentials;
+            auto const window = max_age_seconds(settings);
+            auto const age = settings.now_unix > signed_at ? settings.now_unix - signed_at : signed_at - settings.now_unix;
+            if (window > 0 && age > window) return errc::stale_signature;
             return {};
         }
         return check_transport_auth(req, settings);

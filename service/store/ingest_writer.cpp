@@ -397,7 +397,7 @@ ingest_writer::~ingest_writer()
 }
 
 boost::system::error_code
-ingest_writer::submit(std::vector<model::normalized_event> events, std::vector<model::rejected_event> rejected,
+ingest_writer::submit(std::vector<model::normalized_event>&& events, std::vector<model::rejected_event>&& rejected,
                       ingest_callback done)
 {
     auto& m = *impl_;

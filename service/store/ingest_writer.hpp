@@ -67,9 +67,11 @@ public:
     ingest_writer& operator=(ingest_writer const&) = delete;
 
     /// Queues the events of one request. On success `done` runs later, after
-    /// the commit (or a failure); on error it is never called.
-    boost::system::error_code submit(std::vector<model::normalized_event> events,
-                                     std::vector<model::rejected_event> rejected, ingest_callback done);
+    /// the commit (or a failure), and the vectors are consumed; on error
+    /// `done` is never called and the vectors are left as they were, so the
+    /// caller can spool them.
+    boost::system::error_code submit(std::vector<model::normalized_event>&& events,
+                                     std::vector<model::rejected_event>&& rejected, ingest_callback done);
 
     /// Writes everything already queued, then stops the threads. New
     /// submissions are refused from the moment it is called.
