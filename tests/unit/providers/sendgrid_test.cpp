@@ -212,6 +212,7 @@ TEST_CASE("sendgrid signed event webhook is verified over timestamp and raw body
     auto [public_key, private_key] = make_key();
     providers::provider_settings settings;
     settings.secrets["public_key"] = public_key;
+    settings.now_unix = 1700000000 + 3600;
 
     std::string const body = "[{\"email\":\"a@b.c\",\"timestamp\":1,\"event\":\"delivered\",\"sg_event_id\":\"x\"}]\r\n";
     std::string const ts = "1700000000";
@@ -232,6 +233,19 @@ TEST_CASE("sendgrid signed event webhook is verified over timestamp and raw body
 
     providers::header_list none;
     CHECK(providers::sendgrid().verify({body, none, ""}, settings) == providers::errc::missing_credentials);
+
+    // An authentic but old signature is refused once it is past the window
+    // (36 h by default: SendGrid retries for 24 h).
+    auto late = settings;
+    late.now_unix = 1700000000 + 37 * 3600;
+    CHECK(providers::sendgrid().verify({body, good, ""}, late) == providers::errc::stale_signature);
+    late.secrets["max_age_seconds"] = "0";
+    CHECK_FALSE(providers::sendgrid().verify({body, good, ""}, late));
+
+    // A key that is not the one that signed.
+    auto other = settings;
+    other.secrets["public_key"] = make_key().first;
+    CHECK(providers::sendgrid().verify({body, good, ""}, other) == providers::errc::bad_credentials);
 
     // No key configured: nothing to check.
     CHECK_FALSE(providers::sendgrid().verify({body, none, ""}, {}));
