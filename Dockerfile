@@ -4,9 +4,12 @@ FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-      libsimdjson-dev libpqxx-dev libssl-dev \
+      libsimdjson-dev libpqxx-dev libssl-dev nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The dashboard bundle is built first: CMake embeds dashboard/dist.
+COPY dashboard dashboard
+RUN cd dashboard && npm ci --no-audit --no-fund && npm run build
 COPY CMakeLists.txt ./
 COPY cmake cmake
 COPY service service

@@ -64,16 +64,16 @@ run: build db-start
 	REBOUND_DATABASE_URL='$(DEV_DB_URL)' REBOUND_LISTEN=$(LISTEN) REBOUND_SPOOL_DIR=$(CURDIR)/.run/spool $(BUILD_DIR)/rebound serve
 
 test: build browser-deps
-	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -L unit
 
 integration: build
-	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
 
 browser: build browser-deps
-	pg_virtualenv -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L browser
+	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L browser
 
 # libFuzzer targets under ASan+UBSan (clang), in their own build directory.
 # `fuzz` runs each target for FUZZ_SECONDS; `fuzz-smoke` briefly, as CI does.

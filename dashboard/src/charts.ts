@@ -164,7 +164,8 @@ export function rateLine(
   const ty = y(threshold);
   svg.append(
     s("line", { x1: f.left, x2: f.width - f.right, y1: ty, y2: ty, class: "threshold" }),
-    s("text", { x: f.width - f.right - 4, y: ty - 6, class: "threshold-label", "text-anchor": "end" }, thresholdLabel),
+    // On the left: recent days, on the right, are the ones people look at.
+    s("text", { x: f.left + 6, y: ty - 6, class: "threshold-label", "text-anchor": "start" }, thresholdLabel),
   );
 
   const tip = tooltip(wrap);

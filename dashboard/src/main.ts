@@ -643,7 +643,7 @@ function renderSoft(): void {
                 h(
                   "tr",
                   { "data-test": "soft-row", "data-recipient": r.recipient },
-                  h("td", {}, h("button", { type: "button", class: "link mono", onclick: () => void lookup(r.recipient) }, r.recipient)),
+                  h("td", {}, h("button", { type: "button", class: "link mono", onclick: () => void lookup(r.recipient, true) }, r.recipient)),
                   h("td", { class: "mono muted" }, r.user_ref ?? t("none")),
                   h("td", { class: "num strong", "data-test": "soft-failures" }, formatNumber(r.failures)),
                   h("td", { class: "num" }, formatNumber(r.soft_streak)),
@@ -748,7 +748,7 @@ function renderNotices(): void {
                 return h(
                   "tr",
                   { "data-test": "notice-row", "data-id": n.id, "data-state": n.state, "data-recipient": n.recipient },
-                  h("td", {}, h("button", { type: "button", class: "link mono", onclick: () => void lookup(n.recipient) }, n.recipient)),
+                  h("td", {}, h("button", { type: "button", class: "link mono", onclick: () => void lookup(n.recipient, true) }, n.recipient)),
                   h("td", { class: "mono muted" }, n.user_ref ?? t("none")),
                   h("td", {}, reasonCell(n.reason, n.action, explanation(n.explanation))),
                   h("td", { class: "nowrap" }, formatTime(n.bounced_at)),
@@ -897,13 +897,14 @@ function renderLookup(): void {
   fill(sections.lookup, card("lookup", "searchTitle", "searchHint", form, ...results));
 }
 
-async function lookup(q: string): Promise<void> {
+/** Looks up an address or user; `scroll` brings the card into view (from a table link). */
+async function lookup(q: string, scroll = false): Promise<void> {
   state.query = q;
   if (!q) {
     state.lookup = { status: "idle" };
     return renderLookup();
   }
-  sections.lookup.scrollIntoView({ behavior: "smooth", block: "start" });
+  if (scroll) sections.lookup.scrollIntoView({ behavior: "smooth", block: "start" });
   await into(
     slot("lookup"),
     async (): Promise<Lookup> => {
@@ -950,6 +951,7 @@ async function refreshAll(): Promise<void> {
     reasons.then(loadSoft),
     reasons.then(loadNotices),
     loadPending(),
+    state.lookup.status === "ok" && state.query ? lookup(state.query) : null,
   ]);
   if (!state.token) return;
   state.updatedAt = new Date();

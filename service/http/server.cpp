@@ -37,6 +37,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+constexpr std::size_t max_header_count = 100;
+
 std::string
 next_request_id()
 {
@@ -111,7 +113,10 @@ struct server::impl {
 
 class server::impl::session : public std::enable_shared_from_this<session> {
 public:
-    session(impl& owner, tcp::socket&& socket) : owner_(owner), stream_(std::move(socket)) {}
+    session(impl& owner, tcp::socket&& socket)
+        : owner_(owner), stream_(std::move(socket)), body_deadline_(stream_.get_executor())
+    {
+    }
 
     ~session()
     {
@@ -152,6 +157,10 @@ private:
     std::chrono::steady_clock::time_point started_;
     std::string route_name_;
     std::string request_id_;
+    // The body's deadline is our own timer rather than the stream's: the
+    // stream's expiry closes the socket, and a slow sender deserves a 408.
+    net::steady_timer body_deadline_;
+    bool body_timed_out_ = false;
 
     void
     do_read()
@@ -175,8 +184,21 @@ private:
         ++owner_.in_flight;
         // The body gets the read timeout from here, however long the
         // connection was idle before.
-        stream_.expires_after(owner_.opts.read_timeout);
+        stream_.expires_never();
+        body_timed_out_ = false;
+        body_deadline_.expires_after(owner_.opts.read_timeout);
+        body_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return;  // cancelled: the body arrived in time
+            self->body_timed_out_ = true;
+            beast::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        });
         auto const& req = parser_->get();
+        // The byte limit alone would admit thousands of tiny headers, each a
+        // lookup for every handler; real ESPs send a few dozen.
+        if (std::distance(req.begin(), req.end()) > static_cast<std::ptrdiff_t>(max_header_count))
+            return send_error(json_error(431, "too_many_headers",
+                                         "a request may carry at most " + std::to_string(max_header_count) + " headers"));
         if (bhttp::token_list{req[bhttp::field::expect]}.exists("100-continue")) {
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
             bhttp::async_write(stream_, *cont,
@@ -198,6 +220,9 @@ private:
     void
     on_read_error(beast::error_code ec)
     {
+        body_deadline_.cancel();
+        if (body_timed_out_ && ec == net::error::operation_aborted)
+            return send_error(json_error(408, "request_timeout", "the request body was not received in time"));
         if (ec == bhttp::error::body_limit)
             return send_error(json_error(413, "body_too_large",
                                          "the request body exceeds " + std::to_string(owner_.opts.body_limit) + " bytes"));
@@ -206,8 +231,6 @@ private:
         if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() && ec != bhttp::error::end_of_stream &&
             ec != bhttp::error::partial_message)
             return send_error(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()));
-        if (ec == beast::error::timeout && busy_)
-            return send_error(json_error(408, "request_timeout", "the request was not received in time"));
         fail(ec, "read");
         finish_request_accounting();
         do_close();
@@ -231,6 +254,7 @@ private:
     on_read(beast::error_code ec, std::size_t)
     {
         if (ec) return on_read_error(ec);
+        body_deadline_.cancel();
         ++requests_;
         started_ = std::chrono::steady_clock::now();
         // Handlers may take a while (the database); the read deadline must
