@@ -65,6 +65,7 @@ run: build db-start
 
 test: build browser-deps
 	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+	$(MAKE) fuzz-smoke
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -L unit

@@ -68,6 +68,18 @@ secrets_for(config::config const& cfg, std::string const& provider, std::string 
     return d == p->second.end() ? std::map<std::string, std::string>{} : d->second;
 }
 
+/// The source as a metrics label. The path segment is chosen by whoever
+/// sends the request, so only sources with credentials of their own get a
+/// series each; every other one is counted under "unconfigured", keeping the
+/// number of series bounded.
+std::string
+metric_label(config::config const& cfg, std::string const& provider, std::string const& source)
+{
+    if (source.empty()) return source;
+    auto const p = cfg.secrets.find(provider);
+    return (p != cfg.secrets.end() && p->second.count(source)) ? source : "unconfigured";
+}
+
 std::int64_t
 unix_now()
 {
@@ -111,7 +123,8 @@ counts_body(std::size_t accepted, std::size_t duplicates, std::size_t ignored, s
 class webhook_job : public std::enable_shared_from_this<webhook_job> {
 public:
     webhook_job(context& ctx, providers::provider const& p, std::string source, http::request&& req, http::responder respond)
-        : ctx_(ctx), provider_(p), name_(p.name()), source_(std::move(source)), req_(std::move(req)), respond_(std::move(respond))
+        : ctx_(ctx), provider_(p), name_(p.name()), source_(std::move(source)), metric_source_(metric_label(ctx.cfg, name_, source_)),
+          req_(std::move(req)), respond_(std::move(respond))
     {
         settings_.user_ref_field = ctx.cfg.user_ref_field;
         settings_.max_events = ctx.cfg.max_events_per_request;
@@ -143,6 +156,7 @@ private:
     providers::provider const& provider_;
     std::string const name_;
     std::string const source_;
+    std::string const metric_source_;  // see metric_label
     http::request req_;
     http::responder respond_;
     providers::provider_settings settings_;
@@ -163,7 +177,7 @@ private:
     void
     refuse(boost::system::error_code ec, outcome o)
     {
-        metrics::count(name_, source_, o);
+        metrics::count(name_, metric_source_, o);
         if (o == outcome::auth_failure)
             log::warn("webhook authentication failed", {{"request_id", req_.request_id}, {"provider", name_},
                                                          {"source", source_}, {"error", ec.message()}, {"remote", req_.remote}});
@@ -181,8 +195,19 @@ private:
 
         auto parsed = provider_.parse(view(), settings_);
         if (!parsed) return refuse(parsed.error(), outcome::parse_error);
-        for (auto& e : parsed->events) classify::classify_event(e);
-        metrics::count(name_, source_, outcome::ignored, parsed->ignored);
+        // Counted per distinct reason, not per event, to keep the registry's
+        // lock off the per-event path.
+        std::map<std::pair<std::string_view, model::severity>, std::uint64_t> reasons;
+        for (auto& e : parsed->events) {
+            classify::classify_event(e);
+            if (!e.reason.empty()) ++reasons[{e.reason, e.sev}];
+        }
+        for (auto const& [key, n] : reasons)
+            metrics::global()
+                .get_counter("rebound_classified_events_total", "Failure events by classified reason and severity",
+                             {{"provider", name_}, {"reason", std::string(key.first)}, {"severity", std::string(model::to_string(key.second))}})
+                .inc(n);
+        metrics::count(name_, metric_source_, outcome::ignored, parsed->ignored);
 
         if (!parsed->notices.empty()) return record_notice(std::move(*parsed));
         if (parsed->events.empty() && parsed->rejected.empty()) {
@@ -203,9 +228,9 @@ private:
 
         auto done = [self, ignored = parsed.ignored, replay, backup](boost::system::error_code ec, store::ingest_result r) {
             if (ec) return self->store_failed(ec, backup, ignored, replay);
-            metrics::count(self->name_, self->source_, outcome::accepted, r.accepted);
-            metrics::count(self->name_, self->source_, outcome::duplicate, r.duplicates);
-            metrics::count(self->name_, self->source_, outcome::rejected, r.rejected);
+            metrics::count(self->name_, self->metric_source_, outcome::accepted, r.accepted);
+            metrics::count(self->name_, self->metric_source_, outcome::duplicate, r.duplicates);
+            metrics::count(self->name_, self->metric_source_, outcome::rejected, r.rejected);
             self->remember(replay);
             self->respond_(http::json_ok(counts_body(r.accepted, r.duplicates, ignored, r.rejected)));
         };
@@ -226,7 +251,7 @@ private:
     {
         auto const retry = ctx_.cfg.retry_after_seconds;
         if (ec == store::store_errc::write_failed) {
-            metrics::count(name_, source_, outcome::unavailable);
+            metrics::count(name_, metric_source_, outcome::unavailable);
             return respond_(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
         }
         bool spoolable = ctx_.spool && backup && ec == store::store_errc::unavailable;
@@ -238,7 +263,7 @@ private:
             spoolable = now - ctx_.saturated_since_ms.load() >= ctx_.cfg.spool_after.count();
         }
         if (!spoolable) {
-            metrics::count(name_, source_, outcome::unavailable);
+            metrics::count(name_, metric_source_, outcome::unavailable);
             auto const code = ec == store::store_errc::queue_full ? "queue_full" : "database_unavailable";
             return respond_(http::unavailable(code, ec.message(), retry));
         }
@@ -246,10 +271,10 @@ private:
         std::size_t const events = backup->events.size(), rejected = backup->rejected.size();
         ctx_.spool->append(*backup, [self, events, rejected, ignored, replay, retry](boost::system::error_code spool_ec) {
             if (spool_ec) {
-                metrics::count(self->name_, self->source_, outcome::unavailable);
+                metrics::count(self->name_, self->metric_source_, outcome::unavailable);
                 return self->respond_(http::unavailable("spool_full", "the database is unavailable and the spool is full", retry));
             }
-            metrics::count(self->name_, self->source_, outcome::spooled, events);
+            metrics::count(self->name_, self->metric_source_, outcome::spooled, events);
             self->remember(replay);
             // Durable on local disk; duplicates are sorted out on replay.
             self->respond_(http::json_ok(boost::json::serialize(boost::json::object{
@@ -334,7 +359,7 @@ handle_webhook(context& ctx, http::request& req, http::path_params const& params
             return respond(http::json_error(404, "bad_source", "a source is 1-64 characters of a-z, 0-9, '_' or '-'"));
     }
     if (!acceptable_media_type(req.headers.get("content-type"))) {
-        metrics::count(provider->name(), source, outcome::parse_error);
+        metrics::count(provider->name(), metric_label(ctx.cfg, std::string(provider->name()), source), outcome::parse_error);
         return respond(http::json_error(415, "unsupported_media_type", "send application/json (or text/plain for Amazon SNS)"));
     }
     std::make_shared<webhook_job>(ctx, *provider, std::move(source), std::move(req), std::move(respond))->start();

@@ -1,6 +1,8 @@
 // Routing and the JSON error helpers.
 #include "http/router.hpp"
 
+#include "model/text.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -105,7 +107,8 @@ router::list() const
 response
 json_error(unsigned status, std::string_view code, std::string_view message)
 {
-    boost::json::value v = {{"error", {{"code", code}, {"message", message}}}};
+    // Messages may quote a client's path or values: keep the body valid JSON.
+    boost::json::value v = {{"error", {{"code", code}, {"message", model::to_valid_utf8(message)}}}};
     return {status, "application/json", boost::json::serialize(v), {}};
 }
 

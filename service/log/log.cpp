@@ -1,6 +1,8 @@
 // JSON-lines logger (see log.hpp).
 #include "log/log.hpp"
 
+#include "model/text.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
@@ -32,7 +34,7 @@ name(level l) noexcept
 void
 append_quoted(std::string& out, std::string_view s)
 {
-    out += boost::json::serialize(boost::json::string(s));
+    out += boost::json::serialize(boost::json::string(model::to_valid_utf8(s)));
 }
 
 }  // namespace
