@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <vector>
 
 namespace rebound::classify {
@@ -46,6 +48,17 @@ struct compiled_marker {
     smtp_command command;
 };
 
+/// The wording tables, in the order the text_verdicts are kept.
+enum class wording_table : std::uint8_t { provider, generic, drop };
+constexpr std::size_t wording_tables = 3;
+
+/// A rule whose first fragment is a given pattern: where it sits, so that
+/// only the rules of patterns that occurred need to be looked at.
+struct rule_ref {
+    wording_table table;
+    std::uint32_t index;  // position in its table: earlier rules win
+};
+
 /// Every fragment of every table, deduplicated into one pattern list, and
 /// the rules rewritten to refer to pattern ids.
 struct pattern_index {
@@ -56,6 +69,25 @@ struct pattern_index {
     std::vector<compiled_rule> drop_words;
     std::vector<compiled_marker> commands;
     std::vector<std::uint32_t> temporary;
+    // Per pattern id: the rules starting with it are
+    // by_first[by_first_begin[id] .. by_first_begin[id + 1]).
+    std::vector<std::uint32_t> by_first_begin;
+    std::vector<rule_ref> by_first;
+    std::vector<std::uint8_t> is_temporary;  // per pattern id
+    std::vector<std::uint8_t> is_command;    // per pattern id
+
+    std::span<compiled_rule const> table(wording_table t) const noexcept
+    {
+        switch (t) {
+        case wording_table::provider:
+            return provider_words;
+        case wording_table::generic:
+            return generic_words;
+        case wording_table::drop:
+            break;
+        }
+        return drop_words;
+    }
 
     std::uint32_t add(std::string_view fragment)
     {
@@ -83,6 +115,26 @@ index_tables()
     index.drop_words = index.add_rules(rules::drop_wording());
     for (auto const& m : rules::command_markers()) index.commands.push_back({index.add(m.fragment), m.command});
     for (auto const fragment : rules::temporary_markers()) index.temporary.push_back(index.add(fragment));
+
+    auto const patterns = index.patterns.size();
+    index.is_temporary.assign(patterns, 0);
+    for (auto const id : index.temporary) index.is_temporary[id] = 1;
+    index.is_command.assign(patterns, 0);
+    for (auto const& m : index.commands) index.is_command[m.pattern] = 1;
+
+    // Group the rules by first pattern (counting sort), keeping table order
+    // within each group.
+    std::vector<std::uint32_t> count(patterns + 1, 0);
+    for (std::size_t t = 0; t < wording_tables; ++t)
+        for (auto const& r : index.table(static_cast<wording_table>(t))) ++count[r.first + 1];
+    for (std::size_t id = 0; id < patterns; ++id) count[id + 1] += count[id];
+    index.by_first_begin = count;
+    index.by_first.resize(count[patterns]);
+    for (std::size_t t = 0; t < wording_tables; ++t) {
+        auto const table = index.table(static_cast<wording_table>(t));
+        for (std::uint32_t i = 0; i < table.size(); ++i)
+            index.by_first[count[table[i].first]++] = {static_cast<wording_table>(t), i};
+    }
     return index;
 }
 
@@ -105,18 +157,60 @@ tables()
 //------------------------------------------------------------------------------
 // What the text contains
 
+/// Per-thread scratch space for occurrences: one slot per pattern, zero
+/// between calls. Allocating and zeroing it per diagnostic cost more than the
+/// whole scan, so each thread keeps one and puts back only what it touched.
+struct occurrence_scratch {
+    std::vector<std::uint32_t> first_end;
+    std::vector<std::uint32_t> last_end;
+    std::vector<std::uint32_t> found_ids;  // distinct patterns, in order of first occurrence
+    bool in_use = false;
+};
+
 /// Where each pattern occurred in one diagnostic: the first and last end
 /// position, 0 meaning nowhere. Enough to test "a, then later b" rules.
 class occurrences {
 public:
-    occurrences(compiled_tables const& t, std::string_view text)
-        : matcher_(t.matcher), first_end_(t.matcher.size(), 0), last_end_(t.matcher.size(), 0)
+    occurrences(compiled_tables const& t, std::string_view text) : matcher_(t.matcher)
     {
+        thread_local occurrence_scratch scratch;
+        // Only one occurrences per thread at a time can borrow the scratch;
+        // a nested one (not done today) gets its own.
+        if (scratch.in_use) {
+            own_ = std::make_unique<occurrence_scratch>();
+            s_ = own_.get();
+        } else {
+            s_ = &scratch;
+        }
+        s_->in_use = true;
+        if (s_->first_end.size() != t.matcher.size()) {
+            s_->first_end.assign(t.matcher.size(), 0);
+            s_->last_end.assign(t.matcher.size(), 0);
+        }
+        s_->found_ids.clear();
+        first_end_ = s_->first_end.data();
+        last_end_ = s_->last_end.data();
         t.matcher.scan(text, [this](std::uint32_t id, std::uint32_t end) {
-            if (first_end_[id] == 0) first_end_[id] = end;
+            if (first_end_[id] == 0) {
+                first_end_[id] = end;
+                s_->found_ids.push_back(id);
+            }
             last_end_[id] = end;
         });
     }
+
+    ~occurrences()
+    {
+        for (auto const id : s_->found_ids) first_end_[id] = last_end_[id] = 0;
+        s_->found_ids.clear();
+        s_->in_use = false;
+    }
+
+    occurrences(occurrences const&) = delete;
+    occurrences& operator=(occurrences const&) = delete;
+
+    /// The patterns that occurred, each once.
+    std::span<std::uint32_t const> found_ids() const noexcept { return s_->found_ids; }
 
     bool found(std::uint32_t id) const noexcept { return first_end_[id] != 0; }
     std::uint32_t first_end(std::uint32_t id) const noexcept { return first_end_[id]; }
@@ -131,8 +225,10 @@ public:
 
 private:
     multi_matcher const& matcher_;
-    std::vector<std::uint32_t> first_end_;
-    std::vector<std::uint32_t> last_end_;
+    std::unique_ptr<occurrence_scratch> own_;
+    occurrence_scratch* s_ = nullptr;
+    std::uint32_t* first_end_ = nullptr;
+    std::uint32_t* last_end_ = nullptr;
 };
 
 struct text_verdict {
@@ -141,15 +237,13 @@ struct text_verdict {
     bool contested = false;  // wording of other reasons occurred too
 };
 
-/// The reason whose wording occurs and ranks first in rules::text_priority().
+using rules_by_reason = std::array<rules::text_rule const*, reason_slots>;
+
+/// The reason whose wording occurs and ranks first in rules::text_priority(),
+/// given each reason's first rule (in table order) whose wording occurs.
 text_verdict
-strongest(std::span<compiled_rule const> table, occurrences const& seen)
+strongest(rules_by_reason by_reason)
 {
-    std::array<rules::text_rule const*, reason_slots> by_reason{};
-    for (auto const& r : table) {
-        auto& first_hit = by_reason[slot(r.rule->reason)];
-        if (!first_hit && seen.matches(r)) first_hit = r.rule;
-    }
     for (auto const& [winner, loser] : rules::precedence_exceptions())
         if (by_reason[slot(winner)]) by_reason[slot(loser)] = nullptr;
 
@@ -159,14 +253,55 @@ strongest(std::span<compiled_rule const> table, occurrences const& seen)
         auto const* hit = by_reason[slot(r)];
         if (!hit) continue;
         if (++distinct == 1) out = {r, hit, false};
+        if (distinct > 1) break;  // contested is all that is left to know
     }
     out.contested = distinct > 1;
+    return out;
+}
+
+/// The verdict of each wording table. Only the rules starting with a pattern
+/// that occurred can match, so only those are looked at, not every rule of
+/// every table.
+std::array<text_verdict, wording_tables>
+wording_verdicts(compiled_tables const& t, occurrences const& seen)
+{
+    constexpr auto none_yet = UINT32_MAX;
+    std::array<std::array<std::uint32_t, reason_slots>, wording_tables> first_rule;
+    for (auto& row : first_rule) row.fill(none_yet);
+    std::array<bool, wording_tables> any_rule{};
+    auto const& index = t.index;
+    for (auto const id : seen.found_ids()) {
+        for (auto i = index.by_first_begin[id]; i < index.by_first_begin[id + 1]; ++i) {
+            auto const ref = index.by_first[i];
+            auto const& r = index.table(ref.table)[ref.index];
+            auto& best = first_rule[static_cast<std::size_t>(ref.table)][slot(r.rule->reason)];
+            if (ref.index < best && seen.matches(r)) {
+                best = ref.index;
+                any_rule[static_cast<std::size_t>(ref.table)] = true;
+            }
+        }
+    }
+
+    std::array<text_verdict, wording_tables> out;
+    for (std::size_t w = 0; w < wording_tables; ++w) {
+        if (!any_rule[w]) continue;  // no wording of this table: no verdict
+        auto const table = index.table(static_cast<wording_table>(w));
+        rules_by_reason by_reason{};
+        for (std::size_t r = 0; r < reason_slots; ++r)
+            if (first_rule[w][r] != none_yet) by_reason[r] = table[first_rule[w][r]].rule;
+        out[w] = strongest(by_reason);
+    }
     return out;
 }
 
 smtp_command
 first_command_marker(compiled_tables const& t, occurrences const& seen) noexcept
 {
+    // Most replies name no command: look at the table only when one of the
+    // patterns that occurred is a marker.
+    auto const ids = seen.found_ids();
+    if (std::none_of(ids.begin(), ids.end(), [&](std::uint32_t id) { return t.index.is_command[id] != 0; }))
+        return smtp_command::unknown;
     smtp_command found = smtp_command::unknown;
     std::uint32_t earliest = UINT32_MAX;
     for (auto const& m : t.index.commands)
@@ -209,9 +344,10 @@ struct evidence {
           reply(parsed),
           seen(t, input.diagnostic.substr(0, std::min(input.diagnostic.size(), max_scanned_bytes)))
     {
-        provider_words = strongest(t.index.provider_words, seen);
-        generic_words = strongest(t.index.generic_words, seen);
-        drop_words = strongest(t.index.drop_words, seen);
+        auto const verdicts = wording_verdicts(t, seen);
+        provider_words = verdicts[static_cast<std::size_t>(wording_table::provider)];
+        generic_words = verdicts[static_cast<std::size_t>(wording_table::generic)];
+        drop_words = verdicts[static_cast<std::size_t>(wording_table::drop)];
 
         command = rules::parse_command(in.smtp_command);
         if (command == smtp_command::unknown) command = first_command_marker(t, seen);
@@ -222,8 +358,8 @@ struct evidence {
         if (reply.code) reply_code_reason = rules::reason_for_reply_code(*reply.code);
 
         temporary = (reply.code && *reply.code / 100 == 4) || status.starts_with('4') ||
-                    std::any_of(t.index.temporary.begin(), t.index.temporary.end(),
-                                [&](std::uint32_t id) { return seen.found(id); });
+                    std::any_of(seen.found_ids().begin(), seen.found_ids().end(),
+                                [&](std::uint32_t id) { return t.index.is_temporary[id] != 0; });
 
         class_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_class, in.esp_class);
         type_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_type, in.esp_type);
@@ -300,41 +436,80 @@ static_assert([] {
     return true;
 }());
 
+/// The detail after a label in `matched`, as up to three pieces of static or
+/// caller-owned text, so describing a rule costs no temporary string.
+struct detail {
+    std::string_view a, b, c;
+
+    detail() = default;
+    detail(std::string_view only) : a(only) {}
+    detail(char const* only) : a(only) {}
+    detail(std::string_view first, std::string_view second, std::string_view third)
+        : a(first), b(second), c(third)
+    {}
+
+    bool empty() const noexcept { return a.empty() && b.empty() && c.empty(); }
+    std::size_t size() const noexcept { return a.size() + b.size() + c.size(); }
+};
+
+/// A reply code as text, without going through std::string.
+struct code_text {
+    char digits[12];
+    std::size_t length;
+
+    explicit code_text(int code) noexcept
+    {
+        auto const [end, ec] = std::to_chars(digits, digits + sizeof digits, code);
+        length = ec == std::errc{} ? static_cast<std::size_t>(end - digits) : 0;
+    }
+
+    std::string_view view() const noexcept { return {digits, length}; }
+};
+
 struct decision {
     bounce_reason reason = bounce_reason::none;
     double confidence = 0.0;
     std::string matched;
 
-    bool decide(source kind, bounce_reason r, std::string_view detail)
+    bool decide(source kind, bounce_reason r, detail const& what)
     {
         auto const& info = sources[static_cast<std::size_t>(kind)];
         reason = r;
         confidence = info.confidence;
+        // Room for the label, the detail and a few notes: one allocation.
+        matched.reserve(info.label.size() + what.size() + 96);
         matched.assign(info.label);
-        if (!detail.empty()) matched.append(":").append(detail);
+        append_detail(what);
         return true;
     }
 
-    void note(std::string_view what, std::string_view detail, double adjust)
+    void note(std::string_view what, detail const& more, double adjust)
     {
         matched.append("; ").append(what);
-        if (!detail.empty()) matched.append(":").append(detail);
+        append_detail(more);
         confidence = std::clamp(confidence + adjust, 0.05, 0.99);
+    }
+
+private:
+    void append_detail(detail const& d)
+    {
+        if (d.empty()) return;
+        matched.push_back(':');
+        matched.append(d.a).append(d.b).append(d.c);
     }
 };
 
-std::string
+detail
 describe(rules::text_rule const& r)
 {
-    std::string out(r.fragment);
-    if (!r.then.empty()) out.append("...").append(r.then);
-    return out;
+    if (r.then.empty()) return {r.fragment};
+    return {r.fragment, "...", r.then};
 }
 
-std::string
+detail
 describe(rules::esp_hint const& h)
 {
-    return std::string(h.provider) + "/" + std::string(h.value);
+    return {h.provider, "/", h.value};
 }
 
 bool
@@ -379,7 +554,7 @@ refine_unknown_user(evidence const& ev, source kind, decision& d)
         d.note("context", "after-data", -0.1);
     } else if (ev.status_reason == bounce_reason::filtered || ev.status_reason == bounce_reason::securityerror) {
         d.reason = bounce_reason::filtered;
-        d.note("context", std::string("status-") + std::string(ev.status), -0.15);
+        d.note("context", {"status-", ev.status, {}}, -0.15);
     }
 }
 
@@ -421,7 +596,7 @@ by_codes(evidence const& ev, decision& d)
                         (ev.status_reason != bounce_reason::delivered || !ev.in.type);
     if (usable) return d.decide(source::status, ev.status_reason, ev.status);
     if (ev.reply_code_reason != bounce_reason::none)
-        return d.decide(source::reply_code, ev.reply_code_reason, std::to_string(*ev.reply.code));
+        return d.decide(source::reply_code, ev.reply_code_reason, code_text(*ev.reply.code).view());
     return false;
 }
 
@@ -471,7 +646,7 @@ by_syntax_code(evidence const& ev, decision& d)
     if (!ev.reply.code) return false;
     int const c = *ev.reply.code;
     bool const syntax = (c > 400 && c < 408) || (c > 500 && c < 508);
-    return syntax && d.decide(source::syntax_code, bounce_reason::syntaxerror, std::to_string(c));
+    return syntax && d.decide(source::syntax_code, bounce_reason::syntaxerror, code_text(c).view());
 }
 
 void

@@ -112,10 +112,12 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
     fail_.assign(states, root);
     dict_link_.assign(states, no_state);
     std::deque<std::uint32_t> queue;
+    std::vector<std::uint32_t> breadth_first{root};
     for (auto const& [symbol, target] : children[root]) queue.push_back(target);
     while (!queue.empty()) {
         auto const s = queue.front();
         queue.pop_front();
+        breadth_first.push_back(s);
         for (auto const& [symbol, target] : children[s]) {
             fail_[target] = step(fail_[s], symbol);
             auto const f = fail_[target];
@@ -123,6 +125,75 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
             queue.push_back(target);
         }
     }
+
+    report_.resize(states);
+    for (std::uint32_t s = 0; s < states; ++s) report_[s] = output_[s] != no_pattern ? s : dict_link_[s];
+
+    // The full table, row by row in breadth-first order so that a state's
+    // failure row (always shallower) is complete before it is copied.
+    symbols_ = next_symbol;
+    if (states <= UINT16_MAX) {
+        dense_.assign(static_cast<std::size_t>(states) * symbols_, static_cast<std::uint16_t>(root));
+        for (auto const s : breadth_first) {
+            auto* const row = &dense_[s * symbols_];
+            if (s != root) {
+                auto const* const fallback = &dense_[fail_[s] * symbols_];
+                std::copy(fallback, fallback + symbols_, row);
+            }
+            for (auto const& [symbol, target] : children[s]) row[symbol] = static_cast<std::uint16_t>(target);
+            row[0] = static_cast<std::uint16_t>(root);  // bytes no pattern uses
+        }
+    }
+}
+
+bool
+multi_matcher::run_to_match(std::string_view text, cursor& at) const noexcept
+{
+    // Everything in locals: the loop is most of a classification's cost.
+    auto const* const symbol_of = symbol_of_.data();
+    auto const space_symbol = space_symbol_;
+    auto const* const report = report_.data();
+    auto const* p = text.data() + at.next;
+    auto const* const end = text.data() + text.size();
+    std::uint32_t state = at.state;
+    std::uint32_t pos = at.pos;
+    bool hit = false;
+    // A whitespace byte is read as one symbol and the rest of its run is
+    // skipped at once, so the common non-space byte needs no run tracking.
+    auto const skip_space_run = [&] {
+        while (p != end && symbol_of[static_cast<unsigned char>(*p)] == space_symbol) ++p;
+    };
+
+    if (!dense_.empty()) {
+        auto const* const dense = dense_.data();
+        auto const symbols = symbols_;
+        while (p != end) {
+            auto const symbol = symbol_of[static_cast<unsigned char>(*p++)];
+            ++pos;
+            state = dense[state * symbols + symbol];
+            if (symbol == space_symbol) skip_space_run();
+            if (report[state] != no_state) {
+                hit = true;
+                break;
+            }
+        }
+    } else {
+        while (p != end) {
+            auto const symbol = symbol_of[static_cast<unsigned char>(*p++)];
+            ++pos;
+            state = symbol == 0 ? root : step(state, symbol);
+            if (symbol == space_symbol) skip_space_run();
+            if (report[state] != no_state) {
+                hit = true;
+                break;
+            }
+        }
+    }
+
+    at.next = static_cast<std::size_t>(p - text.data());
+    at.state = state;
+    at.pos = pos;
+    return hit;
 }
 
 std::uint32_t

@@ -44,6 +44,18 @@ private:
 
     std::uint32_t step(std::uint32_t state, std::uint8_t symbol) const noexcept;
 
+    /// Where a scan is: the next byte to read and the automaton's state.
+    struct cursor {
+        std::size_t next = 0;
+        std::uint32_t state = root;
+        std::uint32_t pos = 0;
+    };
+
+    /// Reads bytes from `at` until a state that reports a match or the end
+    /// of the text (false). Kept apart from the reporting so the per-byte
+    /// loop stays in registers.
+    bool run_to_match(std::string_view text, cursor& at) const noexcept;
+
     // Bytes are mapped to a small alphabet first: upper- and lower-case
     // letters share a symbol, all whitespace is one symbol, and bytes that
     // occur in no pattern are symbol 0 (which always leads back to the root).
@@ -58,9 +70,18 @@ private:
     std::vector<std::uint32_t> edge_target_;
     std::vector<std::uint32_t> root_next_;
 
+    // The same automaton as a full transition table (state * symbols_ +
+    // symbol), failure links already followed: one load per byte instead of
+    // a binary search per state on the fail chain. 16-bit states keep it
+    // about 1 MB; with more states than that it stays empty and scan falls
+    // back to step().
+    std::size_t symbols_ = 0;
+    std::vector<std::uint16_t> dense_;
+
     std::vector<std::uint32_t> fail_;       // longest proper suffix that is also a trie state
     std::vector<std::uint32_t> output_;     // first pattern ending exactly at this state
     std::vector<std::uint32_t> dict_link_;  // nearest state on the fail chain with an output
+    std::vector<std::uint32_t> report_;     // the state itself if it has an output, else dict_link_
     std::vector<std::uint32_t> same_text_;  // next pattern with the same text, per pattern
     std::vector<std::uint32_t> pattern_length_;
 };
@@ -69,19 +90,10 @@ template <class F>
 void
 multi_matcher::scan(std::string_view text, F&& on_match) const
 {
-    std::uint32_t state = root;
-    std::uint32_t pos = 0;
-    bool previous_was_space = false;
-    for (char const c : text) {
-        auto const symbol = symbol_of_[static_cast<unsigned char>(c)];
-        bool const space = symbol == space_symbol_;
-        if (space && previous_was_space) continue;
-        previous_was_space = space;
-        ++pos;
-        state = symbol == 0 ? root : step(state, symbol);
-        for (auto s = output_[state] != no_pattern ? state : dict_link_[state]; s != no_state; s = dict_link_[s])
-            for (auto p = output_[s]; p != no_pattern; p = same_text_[p]) on_match(p, pos);
-    }
+    cursor at;
+    while (run_to_match(text, at))
+        for (auto s = report_[at.state]; s != no_state; s = dict_link_[s])
+            for (auto p = output_[s]; p != no_pattern; p = same_text_[p]) on_match(p, at.pos);
 }
 
 }  // namespace rebound::classify

@@ -1082,6 +1082,7 @@ drop_wording() noexcept
 smtp_command
 parse_command(std::string_view name) noexcept
 {
+    if (name.empty()) return smtp_command::unknown;  // the usual case: the ESP did not say
     constexpr std::pair<std::string_view, smtp_command> names[] = {
         {"conn", smtp_command::connect}, {"connect", smtp_command::connect}, {"helo", smtp_command::helo},
         {"ehlo", smtp_command::helo},    {"mail", smtp_command::mail},       {"rcpt", smtp_command::rcpt},
@@ -1107,6 +1108,7 @@ temporary_markers() noexcept
 bounce_reason
 reason_for_status(std::string_view enhanced) noexcept
 {
+    if (enhanced.empty()) return none;  // no table entry is empty
     auto const it = std::lower_bound(std::begin(status_table), std::end(status_table), enhanced,
                                      [](status_entry const& e, std::string_view s) { return e.status < s; });
     return it != std::end(status_table) && it->status == enhanced ? it->reason : none;

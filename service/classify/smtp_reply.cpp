@@ -3,7 +3,10 @@
 #include "classify/smtp_reply.hpp"
 
 #include <array>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace rebound::classify {
 
@@ -95,6 +98,31 @@ token_starts_at(std::string_view s, std::size_t pos) noexcept
     return !is_digit(prev) && !is_alpha(prev) && prev != '.' && prev != '_' && prev != '-';
 }
 
+/// The first i >= from with lo <= s[i] <= hi, or npos. Reads eight bytes
+/// at a time: replies are mostly letters, and the scans below look for rare
+/// digits in every reply.
+std::size_t
+find_in_range(std::string_view s, std::size_t from, char lo, char hi) noexcept
+{
+    // "Has a byte strictly between m and n" for a 64-bit word (Bit Twiddling
+    // Hacks, hasbetween); exact for m < 128 and n <= 128.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    std::uint64_t const m = static_cast<unsigned char>(lo) - 1u;
+    std::uint64_t const n = static_cast<unsigned char>(hi) + 1u;
+    std::size_t i = from;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        auto const low7 = w & (ones * 127);
+        if ((((ones * (127 + n)) - low7) & ~w & (low7 + ones * (127 - m)) & (ones * 128)) == 0) continue;
+        for (std::size_t k = i; k < i + 8; ++k)
+            if (s[k] >= lo && s[k] <= hi) return k;
+    }
+    for (; i < s.size(); ++i)
+        if (s[i] >= lo && s[i] <= hi) return i;
+    return npos;
+}
+
 struct found_at {
     std::size_t pos = npos;
     std::size_t len = 0;
@@ -106,7 +134,10 @@ found_at
 find_enhanced(std::string_view s, std::optional<int> code) noexcept
 {
     found_at first;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    // A status starts with its class digit: jumping from one 2..5 digit to
+    // the next skips almost every byte cheaply.
+    for (std::size_t i = find_in_range(s, 0, '2', '5'); i != npos; i = find_in_range(s, i + 1, '2', '5')) {
+        if (s[i] != '2' && s[i] != '4' && s[i] != '5') continue;
         if (!token_starts_at(s, i)) continue;
         auto const len = enhanced_at(s, i);
         if (len == 0) continue;
@@ -125,7 +156,8 @@ find_enhanced(std::string_view s, std::optional<int> code) noexcept
 found_at
 find_embedded_code(std::string_view s) noexcept
 {
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    // A code starts with 2..5: jump from one such digit to the next.
+    for (std::size_t i = find_in_range(s, 0, '2', '5'); i != npos; i = find_in_range(s, i + 1, '2', '5')) {
         if (!token_starts_at(s, i)) continue;
         auto const code = code_at(s, i);
         if (!code) continue;
@@ -200,26 +232,82 @@ strip_wrappers(std::string_view s) noexcept
 void
 append_collapsed(std::string& out, std::string_view piece)
 {
-    for (char c : piece) {
-        bool const blank = is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    // Written through a pointer into room made up front: the output is never
+    // longer than the input, and push_back per byte cost more than the parse.
+    std::size_t n = out.size();
+    out.resize(n + piece.size());
+    char* const data = out.data();
+    char const* const src = piece.data();
+    std::size_t i = 0;
+    while (i < piece.size()) {
+        if constexpr (std::endian::native == std::endian::little) {
+            // Eight bytes at a time up to the next blank: all eight are
+            // copied (the output is never ahead of the input, so there is
+            // room) and only the part before the blank is kept. In each
+            // "has a byte below" test the lowest flagged byte is exact,
+            // which is the only one used.
+            if (i + 8 <= piece.size()) {
+                constexpr std::uint64_t ones = 0x0101010101010101ULL;
+                constexpr std::uint64_t high = ones * 0x80;
+                std::uint64_t w;
+                std::memcpy(&w, src + i, sizeof w);
+                auto const del = w ^ (ones * 0x7f);
+                auto const blanks = (((w - ones * 0x21) & ~w) | ((del - ones) & ~del)) & high;
+                std::memcpy(data + n, &w, sizeof w);
+                if (blanks == 0) {
+                    n += 8;
+                    i += 8;
+                    continue;
+                }
+                auto const clean = static_cast<std::size_t>(std::countr_zero(blanks) / 8);
+                n += clean;
+                i += clean;
+            }
+        }
+        // is_space(c), any other control character, or DEL: all whitespace
+        // bytes are below 0x21, so two comparisons say it.
+        char const c = src[i++];
+        auto const u = static_cast<unsigned char>(c);
+        bool const blank = u <= 0x20 || u == 0x7f;
         if (blank) {
-            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+            if (n != 0 && data[n - 1] != ' ') data[n++] = ' ';
         } else {
-            out.push_back(c);
+            data[n++] = c;
         }
     }
+    out.resize(n);
 }
 
 /// Drops "550-5.1.1 " continuation markers that survived inside a reply that
 /// was flattened onto one line ("... Please try 550-5.1.1 double-checking").
+bool
+is_continuation_marker(std::string_view text, std::size_t i, int code) noexcept
+{
+    // code_at only returns 200..599, so the first digit must be code's.
+    if (text[i] != static_cast<char>('0' + code / 100)) return false;
+    bool const at_word = i == 0 || text[i - 1] == ' ';
+    return at_word && code_at(text, i) == code && i + 3 < text.size() && text[i + 3] == '-';
+}
+
+/// Whether drop_continuation_markers would change anything: most replies
+/// have no marker, and then the copy is not needed.
+bool
+has_continuation_marker(std::string_view text, int code) noexcept
+{
+    // Only where code's first digit is can a marker start; find() jumps there.
+    char const digit = static_cast<char>('0' + code / 100);
+    for (auto i = text.find(digit); i != npos; i = text.find(digit, i + 1))
+        if (is_continuation_marker(text, i, code)) return true;
+    return false;
+}
+
 std::string
 drop_continuation_markers(std::string_view text, int code, std::string_view enhanced)
 {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        bool const at_word = i == 0 || text[i - 1] == ' ';
-        if (at_word && code_at(text, i) == code && i + 3 < text.size() && text[i + 3] == '-') {
+        if (is_continuation_marker(text, i, code)) {
             std::size_t j = i + 4;
             if (!enhanced.empty() && text.substr(j, enhanced.size()) == enhanced) j += enhanced.size();
             while (j < text.size() && text[j] == ' ') ++j;
@@ -270,7 +358,9 @@ parse_smtp_reply(std::string_view raw)
     std::size_t line_end = s.find('\n');
     std::string_view const first = s.substr(0, line_end);
     auto lead = read_leading(trim(first));
-    std::string joined;
+    // The text is built in place in out.text: it is what the caller keeps.
+    std::string& joined = out.text;
+    joined.reserve(s.size());
 
     if (lead.code || !lead.enhanced.empty()) {
         out.code = lead.code;
@@ -294,13 +384,20 @@ parse_smtp_reply(std::string_view raw)
         append_collapsed(joined, s);
     }
 
-    if (out.code) joined = drop_continuation_markers(joined, *out.code, out.enhanced);
+    if (out.code && has_continuation_marker(joined, *out.code))
+        joined = drop_continuation_markers(joined, *out.code, out.enhanced);
     if (out.enhanced.empty()) {
         // "550 sorry, no mailbox here by that name (#5.1.1 - chkusr)"
         auto const found = find_enhanced(joined, out.code);
         if (found.pos != npos) out.enhanced = joined.substr(found.pos, found.len);
     }
-    out.text = std::string(trim(joined));
+    auto const trimmed = trim(joined);
+    if (trimmed.size() != joined.size()) {
+        auto const from = static_cast<std::size_t>(trimmed.data() - joined.data());
+        auto const length = trimmed.size();
+        joined.erase(0, from);
+        joined.resize(length);
+    }
     note_disagreement(out);
     return out;
 }
