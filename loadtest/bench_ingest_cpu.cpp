@@ -13,6 +13,7 @@
 #include "providers/registry.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -23,10 +24,22 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 struct phase_result {
-    double events_per_s = 0;
+    double events_per_s = 0;  // per second of this thread's CPU time
     double stored_per_s = 0;
+    double wall_events_per_s = 0;
     std::uint64_t events = 0;
 };
+
+/// This thread's CPU time. Rates are per CPU second, so that other work on
+/// the machine (which takes the core away now and then) does not count
+/// against the code under test; wall-clock rates are reported beside them.
+double
+thread_cpu_seconds()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 /// Runs `f(body)` over the bodies, round after round, for at least
 /// `seconds` (and at most 100 rounds), and reports the rate.
@@ -37,14 +50,17 @@ timed(std::vector<std::string> const& bodies, std::size_t events_per_body, doubl
     phase_result r;
     std::uint64_t stored = 0;
     auto const t0 = clock_type::now();
+    double const cpu0 = thread_cpu_seconds();
     double elapsed = 0;
     for (int round = 0; round < 100 && elapsed < seconds; ++round) {
         for (auto const& b : bodies) stored += f(b);
         r.events += bodies.size() * events_per_body;
         elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
     }
-    r.events_per_s = static_cast<double>(r.events) / elapsed;
-    r.stored_per_s = static_cast<double>(stored) / elapsed;
+    double const cpu = thread_cpu_seconds() - cpu0;
+    r.events_per_s = static_cast<double>(r.events) / cpu;
+    r.stored_per_s = static_cast<double>(stored) / cpu;
+    r.wall_events_per_s = static_cast<double>(r.events) / elapsed;
     return r;
 }
 
@@ -141,7 +157,8 @@ main(int argc, char** argv)
         return r->events.size();
     });
 
-    std::printf("rebound_bench_ingest_cpu: %zu SendGrid requests of %zu events (%.0f bytes per event), one thread\n",
+    std::printf("rebound_bench_ingest_cpu: %zu SendGrid requests of %zu events (%.0f bytes per event), one thread,\n"
+                "  rates per second of CPU time\n",
                 requests, batch, static_cast<double>(bytes) / static_cast<double>(requests * batch));
     std::printf("  parse             %10.0f events/s\n", parse_only.events_per_s);
     std::printf("  classify          %10.0f stored events/s (classify_event alone)\n", classify_only.stored_per_s);
@@ -150,9 +167,10 @@ main(int argc, char** argv)
                 100.0 * static_cast<double>(delivered.size()) / static_cast<double>(parsed_events.size()));
     std::printf("  parse + classify  %10.0f events/s (%.0f stored events/s; opens and clicks are parsed, not stored)\n",
                 both.events_per_s, both.stored_per_s);
+    std::printf("                    %10.0f events/s by the wall clock\n", both.wall_events_per_s);
     std::printf("RESULT parse_eps=%.0f classify_eps=%.0f classify_delivered_eps=%.0f classify_failure_eps=%.0f "
-                "parse_classify_eps=%.0f parse_classify_stored_eps=%.0f\n",
+                "parse_classify_eps=%.0f parse_classify_stored_eps=%.0f parse_classify_wall_eps=%.0f\n",
                 parse_only.events_per_s, classify_only.stored_per_s, classify_delivered, classify_failures,
-                both.events_per_s, both.stored_per_s);
+                both.events_per_s, both.stored_per_s, both.wall_events_per_s);
     return 0;
 }

@@ -4,22 +4,26 @@
 // The rows are the ones rebound would store for the load generator's events:
 // the same synthetic SendGrid batches (event_gen.hpp), parsed and classified
 // by rebound's own provider and classifier code before the clock starts. The
-// "full" mode then runs rebound's exact ingest SQL (store::sql::*, linked
-// from rebound_core, so the ceiling cannot drift from the service): per batch,
-// the advisory locks of the batch's recipient shards, COPY into the staging
-// table, merge_staged (INSERT ... ON CONFLICT DO NOTHING) and
-// upsert_recipient_state, in one transaction, from N sessions that own
-// disjoint recipient shards exactly as rebound's writers do.
+// "full" mode then runs, per batch and in one transaction, every statement
+// rebound's writer runs (store/ingest_writer.cpp, write_batch), with the SQL
+// text taken from store::sql (linked from rebound_core, so the SQL cannot
+// drift from the service): the advisory locks of the batch's recipient
+// shards, COPY into the staging table, merge_staged (INSERT ... ON CONFLICT
+// DO NOTHING), upsert_recipient_state, upsert_daily_stats and the two notice
+// statements; from N sessions that own disjoint recipient shards, exactly as
+// rebound's writers do.
 //
-// The other modes are the reference points of issue 6: COPY + merge without
-// the state upsert, plain COPY into events, one multi-row INSERT per request,
-// and one INSERT per event (each its own transaction, like a naive handler).
+// The other modes are the reference points of issue 6: "state" is COPY +
+// merge + recipient state only, "merge" COPY + merge, "copy" plain COPY into
+// events, "multirow" one multi-row INSERT per request and "insert" one INSERT
+// per event (each its own transaction, like a naive handler).
 //
 // COPY lines are formatted before timing, so the figure is the database's
 // own; rebound pays for formatting inside its measurement, which is part of
 // what the ratio shows.
 #include "event_gen.hpp"
 
+#include "classify/actions.hpp"
 #include "classify/classifier.hpp"
 #include "providers/registry.hpp"
 #include "store/queries.hpp"
@@ -58,7 +62,7 @@ struct options {
     unsigned sessions = 2;
     std::uint64_t recipients = 100000;
     std::string run_id = "ceil";
-    std::vector<std::string> modes{"full", "merge", "copy", "multirow", "insert"};
+    std::vector<std::string> modes{"full", "state", "merge", "copy", "multirow", "insert"};
     bool reset = false;
 };
 
@@ -69,7 +73,8 @@ usage(int code)
         "rebound_ceiling: PostgreSQL's own ingest rate for the rows rebound stores.\n\n"
         "Usage: rebound_ceiling --db CONNINFO --reset [flags]\n"
         "  --db CONNINFO          a migrated scratch database (libpq conninfo)\n"
-        "  --reset                TRUNCATE events, recipient_state, rejected_events before each mode\n"
+        "  --reset                TRUNCATE events, recipient_state, rejected_events, daily_stats, notices\n"
+        "                         and notice_history before each mode\n"
         "                         (required unless the tables are empty; never point it at real data)\n"
         "  --events N             source events for the COPY modes            default 200000\n"
         "  --multirow-events N    source events for the multi-row INSERT mode  default 100000\n"
@@ -78,9 +83,11 @@ usage(int code)
         "  --request-batch N      events per SendGrid request / multi-row INSERT  default 100\n"
         "  --sessions N           concurrent sessions                          default 2\n"
         "  --recipients N         distinct recipients (as rebound_loadgen)     default 100000\n"
-        "  --modes LIST           full,merge,copy,multirow,insert              default all\n\n"
-        "Modes: full = rebound's SQL (locks, COPY staging, merge_staged, upsert_recipient_state);\n"
-        "merge = the same without the state upsert; copy = plain COPY into events;\n"
+        "  --modes LIST           full,state,merge,copy,multirow,insert        default all\n\n"
+        "Modes: full = every statement rebound's writer runs per batch (locks, COPY staging,\n"
+        "merge_staged, upsert_recipient_state, upsert_daily_stats, open_notices,\n"
+        "resolve_notices_by_delivery); state = COPY staging + merge + recipient state only;\n"
+        "merge = COPY staging + merge; copy = plain COPY into events;\n"
         "multirow = one INSERT ... VALUES (100 rows) ON CONFLICT DO NOTHING per request;\n"
         "insert = one INSERT ... ON CONFLICT DO NOTHING per event, each its own transaction.\n");
     std::exit(code);
@@ -125,7 +132,7 @@ parse_args(int argc, char** argv)
             o.modes.clear();
             std::stringstream ss{value()};
             for (std::string m; std::getline(ss, m, ',');) {
-                if (m != "full" && m != "merge" && m != "copy" && m != "multirow" && m != "insert") usage(2);
+                if (m != "full" && m != "state" && m != "merge" && m != "copy" && m != "multirow" && m != "insert") usage(2);
                 o.modes.push_back(m);
             }
         } else {
@@ -378,7 +385,7 @@ prepare(options const& o, std::string const& mode, std::uint64_t source_events, 
     std::vector<session_work> work(o.sessions);
     std::vector<std::vector<bool>> touched(o.sessions, std::vector<bool>(logical_shards, false));
     std::vector<int> seq(o.sessions, 0);
-    bool const staged = mode == "full" || mode == "merge";
+    bool const staged = mode == "full" || mode == "state" || mode == "merge";
     std::size_t const per_batch = mode == "insert" ? 1 : mode == "multirow" ? o.request_batch : o.batch;
 
     auto close_batch = [&](unsigned s) {
@@ -454,15 +461,37 @@ process_cpu_seconds(int pid)
     return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+bool
+staged_mode(std::string const& mode)
+{
+    return mode == "full" || mode == "state" || mode == "merge";
+}
+
+/// The reasons whose hard bounce opens a notice, as the writer passes them
+/// (app.cpp, dead_reasons): a text[] literal from the built-in action table.
+std::string
+dead_reasons_literal()
+{
+    std::string out = "{";
+    bool first = true;
+    for (auto const& e : rebound::classify::action_table::defaults().entries())
+        if (e.address_dead) {
+            out += (first ? "" : ",") + e.reason;
+            first = false;
+        }
+    return out + "}";
+}
+
 void
-run_session(options const& o, std::string const& mode, session_work const& work, std::barrier<>& start,
+run_session(options const& o, std::string const& mode, session_work const& work, int slot, std::barrier<>& start,
             std::atomic<bool>& failed, std::string& error, double& backend_cpu)
 {
+    std::string const dead_reasons = dead_reasons_literal();
     backend_cpu = -1;
     try {
         pqxx::connection conn{o.db};
         int const backend = conn.backendpid();
-        if (mode == "full" || mode == "merge") {
+        if (staged_mode(mode)) {
             {
                 pqxx::nontransaction tx{conn};
                 tx.exec(std::string(sql::create_staging.text));
@@ -470,6 +499,9 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             conn.prepare(std::string(sql::lock_shard.name), std::string(sql::lock_shard.text));
             conn.prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
             conn.prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
+            conn.prepare(std::string(sql::upsert_daily_stats.name), std::string(sql::upsert_daily_stats.text));
+            conn.prepare(std::string(sql::open_notices.name), std::string(sql::open_notices.text));
+            conn.prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
         } else if (mode == "insert") {
             conn.prepare("insert_one", insert_sql(1));
         } else if (mode == "multirow") {
@@ -480,14 +512,19 @@ run_session(options const& o, std::string const& mode, session_work const& work,
 
         for (auto const& b : work.batches) {
             if (failed) return;
-            if (mode == "full" || mode == "merge") {
+            if (staged_mode(mode)) {
                 pqxx::work tx{conn};
                 for (auto const s : b.shards) tx.exec_prepared(std::string(sql::lock_shard.name), static_cast<int>(s));
                 raw_copy copy{tx, std::string(sql::staging_table), staging_columns};
                 for (auto const& l : b.lines) copy.write_raw_line(l);
                 copy.complete();
                 tx.exec_prepared(std::string(sql::merge_staged.name));
-                if (mode == "full") tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
+                if (mode != "merge") tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
+                if (mode == "full") {
+                    tx.exec_prepared(std::string(sql::upsert_daily_stats.name), slot);
+                    tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons);
+                    tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
+                }
                 tx.commit();
             } else if (mode == "copy") {
                 pqxx::work tx{conn};
@@ -528,7 +565,14 @@ reset_tables(options const& o)
                                  "(pass --reset to empty it before each mode)\n");
             std::exit(2);
         }
-        if (o.reset) tx.exec0("TRUNCATE events, recipient_state, rejected_events RESTART IDENTITY");
+        if (o.reset) {
+            // Every table a batch writes to, as far as this schema has them.
+            auto const tables = tx.exec1(
+                "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename IN ('events', 'recipient_state', 'rejected_events', 'daily_stats', 'notices', "
+                "'notice_history')")[0].as<std::string>();
+            tx.exec0("TRUNCATE " + tables + " RESTART IDENTITY");
+        }
         tx.commit();
     }
     // Start each mode from a clean checkpoint so that one mode's dirty pages
@@ -549,8 +593,8 @@ main(int argc, char** argv)
     auto const o = parse_args(argc, argv);
     std::printf("rebound_ceiling: %u sessions, %zu-row transactions, requests of %zu SendGrid events\n", o.sessions,
                 o.batch, o.request_batch);
-    std::printf("  %-9s %10s %10s %9s %12s %12s %10s\n", "mode", "source", "rows", "seconds", "source ev/s", "rows/s",
-                "PG us/ev");
+    std::printf("  %-9s %9s %8s %10s %10s %9s %12s %12s %10s\n", "mode", "txn rows", "sessions", "source", "rows",
+                "seconds", "source ev/s", "rows/s", "PG us/ev");
 
     int rc = 0;
     for (auto const& mode : o.modes) {
@@ -569,7 +613,7 @@ main(int argc, char** argv)
         std::vector<std::thread> threads;
         std::vector<double> backend_cpu(o.sessions, -1);
         for (unsigned s = 0; s < o.sessions; ++s)
-            threads.emplace_back([&, s] { run_session(o, mode, work[s], start, failed, error, backend_cpu[s]); });
+            threads.emplace_back([&, s] { run_session(o, mode, work[s], static_cast<int>(s), start, failed, error, backend_cpu[s]); });
         start.arrive_and_wait();
         auto const t0 = clock_type::now();
         for (auto& t : threads) t.join();
@@ -598,15 +642,15 @@ main(int argc, char** argv)
         for (double c : backend_cpu) pg_cpu = c < 0 || pg_cpu < 0 ? -1 : pg_cpu + c;
         double const source_eps = static_cast<double>(source) / secs;
         double const rows_ps = static_cast<double>(rows) / secs;
-        std::printf("  %-9s %10llu %10llu %9.2f %12.0f %12.0f %10.1f\n", mode.c_str(),
+        std::size_t const txn_rows = mode == "multirow" ? o.request_batch : mode == "insert" ? 1 : o.batch;
+        std::printf("  %-9s %9zu %8u %10llu %10llu %9.2f %12.0f %12.0f %10.1f\n", mode.c_str(), txn_rows, o.sessions,
                     static_cast<unsigned long long>(source), static_cast<unsigned long long>(rows), secs, source_eps,
                     rows_ps, pg_cpu >= 0 ? 1e6 * pg_cpu / static_cast<double>(source) : -1.0);
         std::fflush(stdout);
         std::printf("RESULT mode=%s source_events=%llu rows=%llu seconds=%.3f eps=%.1f rows_ps=%.1f sessions=%u batch=%zu "
                     "pg_cpu_s=%.2f prepare_s=%.1f\n",
                     mode.c_str(), static_cast<unsigned long long>(source), static_cast<unsigned long long>(rows), secs,
-                    source_eps, rows_ps, o.sessions, mode == "multirow" ? o.request_batch : mode == "insert" ? 1 : o.batch,
-                    pg_cpu, prep_s);
+                    source_eps, rows_ps, o.sessions, txn_rows, pg_cpu, prep_s);
     }
     return rc;
 }
