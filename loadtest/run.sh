@@ -4,6 +4,7 @@
 #
 # It makes a throwaway PostgreSQL 15 cluster (fsync on, Unix socket only) in a
 # temporary folder, migrates it, then, one after the other on the same machine:
+#   0. rebound_bench_ingest_cpu: parse + classify on one core;
 #   1. rebound_ceiling: the rows rebound would store, straight into PostgreSQL
 #      with rebound's own SQL (plus plain COPY / INSERT reference points);
 #   2. rebound serve on 127.0.0.1 (ephemeral port), loaded by rebound_loadgen:
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +73,9 @@ WORK=$(cd "$WORK" && pwd)
 DATA="$WORK/data"
 SOCK="$WORK/socket"
 LOG="$WORK/loadtest.log"
+# A Unix socket path is limited to about 100 bytes; deep checkouts get one in
+# the temporary directory instead.
+if [ $(( ${#SOCK} + 16 )) -gt 100 ]; then SOCK=$(mktemp -d "${TMPDIR:-/tmp}/rebound-lt.XXXXXX"); fi
 mkdir -p "$SOCK"
 
 # initdb and postgres refuse to run as root; use the postgres account then.
@@ -95,6 +99,7 @@ cleanup() {
     echo "kept $WORK (logs: loadtest.log, rebound.log, postgres.log)"
   else
     rm -rf "$WORK"
+    case "$SOCK" in "$WORK"/*) ;; *) rm -rf "$SOCK" ;; esac
   fi
 }
 trap cleanup EXIT
