@@ -6,7 +6,8 @@
 #               against a throwaway cluster from pg_virtualenv)
 #
 # Other targets: build, deps, db-start, db-stop, db-psql, clean, fuzz, bench,
-# dashboard (the bundle CMake embeds), browser (the dashboard's browser test).
+# dashboard (the bundle CMake embeds), browser (the dashboard's browser test),
+# reliability (the minutes-long outage and crash cases `make test` skips).
 
 BUILD_DIR   ?= build
 BUILD_TYPE  ?= RelWithDebInfo
@@ -16,7 +17,7 @@ PGDATA_DIR  := $(CURDIR)/.pgdata
 DEV_DB_URL  := postgresql://postgres@/rebound?host=$(PGDATA_DIR)/socket&port=5432
 
 .PHONY: all run test build deps configure db-start db-stop db-psql clean unit integration \
-        fuzz fuzz-smoke loadtest bench dashboard browser-deps browser
+        reliability fuzz fuzz-smoke loadtest bench dashboard browser-deps browser
 
 all: build
 
@@ -72,6 +73,11 @@ unit: build
 
 integration: build
 	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration
+
+# The hidden [.reliability] cases (a PostgreSQL outage of over a minute under
+# load, kill -9 during an outage): a few minutes, bounded, on 127.0.0.1.
+reliability: build
+	pg_virtualenv -t -v 15 $(BUILD_DIR)/tests/rebound_integration_tests "[reliability]"
 
 browser: build browser-deps
 	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L browser

@@ -359,7 +359,7 @@ insert_sql(std::size_t rows)
         for (std::size_t c = 9; c <= 17; ++c) s += ",NULLIF(" + p(c) + ",'')";
         s += "," + p(18) + "::integer," + p(19) + "::json)";
     }
-    s += " ON CONFLICT (provider, provider_event_id) DO NOTHING";
+    s += " ON CONFLICT (provider, provider_event_id, occurred_at) DO NOTHING";
     return s;
 }
 

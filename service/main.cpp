@@ -28,5 +28,6 @@ main(int argc, char** argv)
     }
     if (inv->command == "migrate") return rebound::app::migrate(inv->cfg);
     if (inv->command == "reclassify") return rebound::app::reclassify(inv->cfg);
+    if (inv->command == "maintain") return rebound::app::maintain(inv->cfg);
     return rebound::app::serve(inv->cfg);
 }

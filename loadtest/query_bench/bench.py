@@ -3,7 +3,6 @@
 
   bench.py http    --base http://127.0.0.1:PORT --token TOKEN --known FILE --out results.json [--quick] [--only G,..]
   bench.py explain --sql-dir DIR --out-md explain.md --out-json explain.json
-  bench.py fixes   --sql-dir DIR --fixes-sql candidate_fixes.sql --out-md fixes.md
   bench.py report  --results results.json --sql-dir DIR [--pgss pgss.tsv]
 
 `http` measures single-connection, sequential latency over a kept-alive HTTP/1.1
@@ -11,11 +10,10 @@ connection (the time from sending the request to having read the whole body),
 with a few unrecorded warm-up requests per scenario, and optionally a small
 concurrent run. `explain` runs EXPLAIN (ANALYZE, BUFFERS) of the service's own
 SQL (dumped by dump_sql) with representative parameters three ways: custom plan
-(parameters known), generic plan, and the plan a prepared statement uses by
-default after five executions (what the service runs); it flags any sequential
-scan of events. `fixes` times
-the slow statements, applies candidate_fixes.sql (rollups and indexes that are
-not part of the schema) to the throwaway database and times their replacements.
+(parameters known), generic plan, and what the service runs (a custom plan for
+the statements it plans per call, listed in plan_per_call.txt; otherwise what a
+prepared statement uses by default after five executions); it flags any
+sequential scan of events.
 psql is found through the usual PG* environment variables.
 """
 import argparse
@@ -230,6 +228,13 @@ def run_http(args):
              lambda: ("GET", "/v1/stats?group_by=reason", None), warmup=3)
     scenario("stats: 30 days by day, domain=gmail.com", "stats_extra", n(args.stats) // 5,
              lambda: ("GET", "/v1/stats?group_by=day&domain=gmail.com", None), warmup=3)
+    scenario("stats: 30 days by source, provider=ses", "stats_extra", n(args.stats) // 5,
+             lambda: ("GET", "/v1/stats?group_by=source&provider=ses", None), warmup=3)
+    # Filter combinations no rollup keeps: answered from daily_stats.
+    scenario(f"stats: 30 days by day, domain={mid_domain}&reason=mailboxfull", "stats_extra", n(args.stats) // 5,
+             lambda: ("GET", f"/v1/stats?group_by=day&domain={mid_domain}&reason=mailboxfull", None), warmup=3)
+    scenario("stats: 30 days by provider, domain=gmail.com", "stats_extra", n(args.stats) // 5,
+             lambda: ("GET", "/v1/stats?group_by=provider&domain=gmail.com", None), warmup=3)
 
     # 5. Other read routes, for reference.
     scenario("timeline: one address, 50 newest events", "extra", n(200),
@@ -321,9 +326,17 @@ def explain_cases(db):
         ("soft-bounces consecutive >=3, domain=nifty.com", "soft_bounces_streak", ["3", "nifty.com", "", "", "", "", "", "100"]),
         ("soft-bounces consecutive >=3, page after a cursor", "soft_bounces_streak", ["3", "", "", "", "", cur_at, cur_rcpt, "100"]),
         ("soft-bounces consecutive >=10", "soft_bounces_streak", ["10", "", "", "", "", "", "", "100"]),
+        ("soft-bounces consecutive >=3, domain=gmail.com, reason=mailboxfull", "soft_bounces_streak",
+         ["3", "gmail.com", "mailboxfull", "", "", "", "", "100"]),
         ("stats 30 days by day", "stats_by_day", [from_day, today, "", "", "", ""]),
         ("stats 30 days by domain", "stats_by_domain", [from_day, today, "", "", "", ""]),
-        ("stats 30 days by day, domain=gmail.com", "stats_by_day", [from_day, today, "", "", "gmail.com", ""]),
+        ("stats 30 days by provider", "stats_by_provider", [from_day, today, "", "", "", ""]),
+        ("stats 30 days by reason", "stats_by_reason", [from_day, today, "", "", "", ""]),
+        ("stats 30 days by day, domain=gmail.com", "stats_by_day_for_domain", [from_day, today, "", "", "gmail.com", ""]),
+        ("stats 30 days by day, domain=nifty.com, reason=mailboxfull", "stats_by_day_detailed",
+         [from_day, today, "", "", "nifty.com", "mailboxfull"]),
+        ("stats 30 days by provider, domain=gmail.com", "stats_by_provider_detailed",
+         [from_day, today, "", "", "gmail.com", ""]),
         ("notices: pending, first page", "notices_list", ["pending", "", "", "", "", "100"]),
     ]
 
@@ -354,6 +367,8 @@ def plan_summary(lines):
 
 def run_explain(args):
     cases = explain_cases(args.db)
+    per_call_file = os.path.join(args.sql_dir, "plan_per_call.txt")
+    per_call = set(open(per_call_file).read().split()) if os.path.exists(per_call_file) else set()
     script = ["\\set ON_ERROR_STOP on"]
     for i, (label, qname, params) in enumerate(cases):
         text = open(os.path.join(args.sql_dir, qname + ".sql")).read().strip().rstrip(";")
@@ -364,12 +379,17 @@ def run_explain(args):
             script.append(f"SET plan_cache_mode = force_{mode}_plan;")
             script.append(f"\\echo @@CASE {i} {mode}")
             script.append(f"EXPLAIN (ANALYZE, BUFFERS) {call};")
-        # What a prepared statement runs by default once it has been executed
-        # five times with such parameters (the service's situation).
-        script.append("SET plan_cache_mode = auto;")
-        script += ["\\o /dev/null"] + [call + ";"] * 5 + ["\\o"]
+        # What the service runs: statements it plans per call get a custom
+        # plan every time (store/reader.cpp); the others run what a prepared
+        # statement uses by default once executed five times with such parameters.
+        if qname in per_call:
+            script.append("SET plan_cache_mode = force_custom_plan;")
+        else:
+            script.append("SET plan_cache_mode = auto;")
+            script += ["\\o /dev/null"] + [call + ";"] * 5 + ["\\o"]
         script.append(f"\\echo @@CASE {i} auto")
         script.append(f"EXPLAIN (ANALYZE, BUFFERS) {call};")
+        script.append("SET plan_cache_mode = auto;")
         script.append(f"DEALLOCATE qb_{i};")
     out = psql("\n".join(script) + "\n", db=args.db, timeout=1800)
     plans, current = {}, None
@@ -382,9 +402,11 @@ def run_explain(args):
             plans[current].append(line)
     summary, md = [], ["# EXPLAIN (ANALYZE, BUFFERS) of the read API's SQL", "",
                        "Custom plan = parameters known at planning (the first five executions of a prepared "
-                       "statement); generic plan = the plan PostgreSQL may cache and reuse after that; auto = what "
-                       "a prepared statement runs by default after five executions with these parameters (the "
-                       "service prepares every statement on each reader connection).", ""]
+                       "statement); generic plan = the plan PostgreSQL may cache and reuse after that; service = "
+                       "what the service runs: a custom plan on every call for the statements it plans per call "
+                       "(`SET LOCAL plan_cache_mode = force_custom_plan`, store/reader.cpp: the soft-bounce and "
+                       "notice lists and every stats statement), otherwise what a prepared statement runs by "
+                       "default after five executions with these parameters.", ""]
     md.append("| query | SQL name | plan | execution ms | indexes used | seq scans |")
     md.append("|---|---|---|---:|---|---|")
     for i, (label, qname, params) in enumerate(cases):
@@ -392,7 +414,9 @@ def run_explain(args):
             s = plan_summary(plans.get((i, mode), []))
             s.update({"case": label, "query": qname, "plan": mode})
             summary.append(s)
-            shown_mode = mode if mode != "auto" else "auto → " + ("generic" if s["generic"] else "custom")
+            shown_mode = mode if mode != "auto" else (
+                "service → custom (per call)" if qname in per_call else
+                "service → auto → " + ("generic" if s["generic"] else "custom"))
             md.append(f"| {label} | `{qname}` | {shown_mode} | {s['execution_ms']} | {', '.join(s['indexes']) or '-'} | "
                       f"{', '.join(s['seq_scans']) or 'none'}{' **(events!)**' if s['seq_scan_events'] else ''} |")
     md.append("")
@@ -414,7 +438,8 @@ def run_explain(args):
         json.dump(summary, f, indent=1)
     bad = [s for s in summary if s["seq_scan_events"]]
     for s in summary:
-        mode = s["plan"] if s["plan"] != "auto" else ("auto>gen" if s["generic"] else "auto>cus")
+        mode = s["plan"] if s["plan"] != "auto" else (
+            "svc>call" if s["query"] in per_call else "auto>gen" if s["generic"] else "auto>cus")
         print(f"  {s['case']:<52} {mode:<8} {s['execution_ms'] or 0:9.2f} ms  "
               f"idx={','.join(s['indexes']) or '-'}  seq={','.join(s['seq_scans']) or 'none'}")
     print(f"  sequential scans of events: {len(bad)}" + ("" if not bad else "  <-- " + "; ".join(
@@ -445,7 +470,7 @@ def run_report(args):
             return "p99 < 5 ms", 5.0
         if group.startswith("soft_"):
             return "< 100 ms", 100.0
-        if group == "stats":
+        if group in ("stats", "stats_extra"):
             return "< 200 ms", 200.0
         return "-", None
 
@@ -468,7 +493,8 @@ def run_report(args):
               ("**bulk lookup of 1,000**", ["bulk"], "bulk"),
               ("**soft-bounce page, window mode (all variants)**", ["soft_window"], "soft_window"),
               ("**soft-bounce page, consecutive mode (all variants)**", ["soft_consecutive"], "soft_consecutive"),
-              ("**stats, 30 days (by day + by domain)**", ["stats"], "stats")]
+              ("**stats, 30 days (by day + by domain)**", ["stats"], "stats"),
+              ("**stats, 30 days, other groupings and filters**", ["stats_extra"], "stats_extra")]
     out += ["", "| pooled | n | p50 ms | p90 ms | p99 ms | max ms | target | met |",
             "|---|---:|---:|---:|---:|---:|---|---|"]
     for name, groups, g in pooled:
@@ -492,101 +518,6 @@ def run_report(args):
             name = texts.get(norm_sql(query.replace("\\n", "\n")))
             if name:
                 print(f"| `{name}` | {calls} | {float(mean):.2f} | {float(mx):.2f} |")
-
-
-#------------------------------------------------------------------------------
-# candidate fixes: before/after in the seeded database
-
-
-def time_statement(db, setup, stmt, n, warm=6):
-    """Runs `stmt` warm + n times in one psql session; returns the n client-side times (ms)."""
-    script = ("\\set ON_ERROR_STOP on\n" + setup + "\n\\o /dev/null\n" + (stmt + ";\n") * warm +
-              "\\timing on\n" + (stmt + ";\n") * n)
-    cmd = ["psql", "-X", "-q"] + (["-d", db] if db else [])
-    r = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=1800)
-    if r.returncode != 0:
-        raise RuntimeError("psql failed: " + r.stderr.strip())
-    return [float(x) for x in re.findall(r"Time: ([\d.]+) ms", r.stdout + r.stderr)]
-
-
-DOMAIN_TOTALS_BY_DOMAIN = """SELECT recipient_domain AS domain,
-       sum(delivered) AS delivered, sum(hard_bounces) AS hard_bounces, sum(soft_bounces) AS soft_bounces,
-       sum(blocks) AS blocks, sum(deferrals) AS deferrals, sum(drops) AS drops, sum(complaints) AS complaints
-FROM daily_domain_totals
-WHERE day BETWEEN $1::date AND $2::date
-  AND NULLIF($3, '') IS NULL AND NULLIF($4, '') IS NULL AND NULLIF($6, '') IS NULL
-  AND (NULLIF($5, '') IS NULL OR recipient_domain = lower($5))
-GROUP BY recipient_domain
-ORDER BY sum(delivered + hard_bounces + soft_bounces + blocks + deferrals + drops + complaints) DESC, recipient_domain
-LIMIT 1000"""
-
-DOMAIN_TOTALS_BY_DAY = """SELECT to_char(day, 'YYYY-MM-DD') AS day,
-       sum(delivered) AS delivered, sum(hard_bounces) AS hard_bounces, sum(soft_bounces) AS soft_bounces,
-       sum(blocks) AS blocks, sum(deferrals) AS deferrals, sum(drops) AS drops, sum(complaints) AS complaints
-FROM daily_domain_totals
-WHERE day BETWEEN $1::date AND $2::date
-  AND NULLIF($3, '') IS NULL AND NULLIF($4, '') IS NULL AND NULLIF($6, '') IS NULL
-  AND recipient_domain = lower($5)
-GROUP BY day ORDER BY day"""
-
-
-def run_fixes(args):
-    sql = {f[:-4]: open(os.path.join(args.sql_dir, f)).read().strip()
-           for f in os.listdir(args.sql_dir) if f.endswith(".sql")}
-    domain_pred = "AND (NULLIF($5, '') IS NULL OR recipient_domain = lower($5))"
-    if "FROM daily_stats" not in sql["stats_by_day"] or domain_pred not in sql["stats_by_day"]:
-        sys.exit("stats_by_day changed shape; update bench.py fixes")
-    totals_by_day = sql["stats_by_day"].replace("FROM daily_stats", "FROM daily_totals").replace(
-        domain_pred, "AND NULLIF($5, '') IS NULL")
-    today = psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')", db=args.db).strip()
-    first = psql("SELECT to_char(now() AT TIME ZONE 'UTC' - interval '29 days', 'YYYY-MM-DD')", db=args.db).strip()
-    stats = lambda domain="", reason="": f"('{first}', '{today}', '', '', '{domain}', '{reason}')"
-    week = "604800"
-    n = args.n
-
-    def measure(label, text, params, mode, count):
-        setup = f"SET plan_cache_mode = {'force_custom_plan' if mode == 'custom' else 'auto'};\nPREPARE q AS {text};"
-        t = sorted(time_statement(args.db, setup, f"EXECUTE q{params}", count))
-        row = {"case": label, "mode": mode, "n": len(t), "p50": pct(t, 50), "max": t[-1]}
-        print(f"  {label:<62} {mode:<6} p50={row['p50']:9.2f} ms  max={row['max']:9.2f} ms", flush=True)
-        return row
-
-    # (label, before text, after text, params, modes, runs)
-    cases = [
-        ("stats 30 days by day", sql["stats_by_day"], totals_by_day, stats(), ("auto", "custom"), n),
-        ("stats 30 days by domain", sql["stats_by_domain"], DOMAIN_TOTALS_BY_DOMAIN, stats(), ("auto", "custom"), max(3, n // 2)),
-        ("stats 30 days by day, domain=gmail.com", sql["stats_by_day"], DOMAIN_TOTALS_BY_DAY, stats("gmail.com"), ("auto", "custom"), n),
-        ("stats 30 days by day, domain=nifty.com", sql["stats_by_day"], DOMAIN_TOTALS_BY_DAY, stats("nifty.com"), ("custom",), n),
-        ("stats 30 days by day, domain=nifty.com, reason=mailboxfull (daily_stats)", sql["stats_by_day"], sql["stats_by_day"],
-         stats("nifty.com", "mailboxfull"), ("custom",), n),
-        ("soft-bounces window 7d>=3, domain=nifty.com", sql["soft_bounces_window"], sql["soft_bounces_window"],
-         f"('{week}', '3', 'nifty.com', '', '', '', '', '', '100')", ("custom",), n),
-        ("soft-bounces consecutive >=3, domain=nifty.com", sql["soft_bounces_streak"], sql["soft_bounces_streak"],
-         "('3', 'nifty.com', '', '', '', '', '', '100')", ("custom",), n),
-        ("soft-bounces consecutive >=3, domain=gmail.com, reason=mailboxfull", sql["soft_bounces_streak"],
-         sql["soft_bounces_streak"], "('3', 'gmail.com', 'mailboxfull', '', '', '', '', '100')", ("custom",), n),
-    ]
-    before = []
-    print("before (schema as migrated):")
-    for label, b, a, params, modes, count in cases:
-        for mode in modes:
-            before.append(measure(label, b, params, mode, count))
-    print("applying loadtest/query_bench/candidate_fixes.sql")
-    r = subprocess.run(["psql", "-X", "-q"] + (["-d", args.db] if args.db else []) + ["-f", args.fixes_sql],
-                       capture_output=True, text=True, timeout=1800)
-    if r.returncode != 0:
-        sys.exit("candidate_fixes.sql failed: " + r.stderr)
-    after = []
-    print("after:")
-    for label, b, a, params, modes, count in cases:
-        for mode in modes:
-            after.append(measure(label, a, params, mode, count))
-    md = ["| case | plan | before p50 / max ms | after p50 / max ms |", "|---|---|---:|---:|"]
-    for x, y in zip(before, after):
-        md.append(f"| {x['case']} | {x['mode']} | {x['p50']:.1f} / {x['max']:.1f} | {y['p50']:.1f} / {y['max']:.1f} |")
-    with open(args.out_md, "w") as f:
-        f.write("\n".join(md) + "\n")
-    print("\n".join(md))
 
 
 #------------------------------------------------------------------------------
@@ -616,18 +547,12 @@ def main():
     e.add_argument("--sql-dir", required=True)
     e.add_argument("--out-md", required=True)
     e.add_argument("--out-json", required=True)
-    x = sub.add_parser("fixes")
-    x.add_argument("--db")
-    x.add_argument("--sql-dir", required=True)
-    x.add_argument("--fixes-sql", required=True)
-    x.add_argument("--out-md", required=True)
-    x.add_argument("-n", type=int, default=20)
     r = sub.add_parser("report")
     r.add_argument("--results", required=True)
     r.add_argument("--sql-dir", required=True)
     r.add_argument("--pgss")
     args = ap.parse_args()
-    {"http": run_http, "explain": run_explain, "fixes": run_fixes, "report": run_report}[args.cmd](args)
+    {"http": run_http, "explain": run_explain, "report": run_report}[args.cmd](args)
 
 
 if __name__ == "__main__":

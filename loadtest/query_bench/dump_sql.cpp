@@ -33,14 +33,15 @@ main(int argc, char** argv)
     for (auto const* q : {&sql::recipients_by_address, &sql::recipients_by_user, &sql::recipient_timeline,
                           &sql::soft_bounces_window, &sql::soft_bounces_streak, &sql::notices_list, &sql::notice_get})
         write(*q);
-    for (char const* g : {"day", "provider", "source", "domain", "reason"}) {
-        auto const* q = sql::stats_by(g);
-        if (!q) {
-            std::cerr << "no stats query for " << g << "\n";
-            return 1;
-        }
-        write(*q);
-    }
+    // Every stats variant: the rollups and the daily_stats fallback.
+    for (auto const* q : sql::stats_statements()) write(*q);
+    // Which statements the service plans per call (bench.py explain marks them).
+    std::ofstream per_call(dir + "/plan_per_call.txt");
+    for (auto const* q : {&sql::recipients_by_address, &sql::recipients_by_user, &sql::recipient_timeline,
+                          &sql::soft_bounces_window, &sql::soft_bounces_streak, &sql::notices_list, &sql::notice_get})
+        if (sql::plan_per_call(*q)) per_call << q->name << "\n";
+    for (auto const* q : sql::stats_statements())
+        if (sql::plan_per_call(*q)) per_call << q->name << "\n";
     write(sql::upsert_recipient_state, "ingest/");
     return 0;
 }

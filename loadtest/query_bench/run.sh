@@ -15,12 +15,13 @@
 #   concurrent run;
 # then EXPLAIN (ANALYZE, BUFFERS) of the service's own SQL (dumped from
 # service/store/queries_read.cpp by dump_sql.cpp): custom, generic and
-# default ("auto") plans, flagging any sequential scan of events.
+# the plan the service runs (custom per call for the lists and stats, which
+# store/reader.cpp plans per call; otherwise the default after five runs),
+# flagging any sequential scan of events.
 # Every step is bounded; the server and the cluster are stopped on exit.
 #
 # Usage: loadtest/query_bench/run.sh            (quick: 1M events, 100k recipients)
-#        EVENTS=10000000 RECIPIENTS=1000000 PASSES="default custom" FIXES=1 MAX_LOAD=3 \
-#          loadtest/query_bench/run.sh
+#        EVENTS=10000000 RECIPIENTS=1000000 MAX_LOAD=3 loadtest/query_bench/run.sh
 #                                               (the figures of the document)
 # Environment:
 #   EVENTS (1000000), RECIPIENTS (100000, a multiple of 100), DAYS (60),
@@ -28,11 +29,10 @@
 #   REBOUND (build/rebound), OUT (results folder, default build/query_bench/<UTC time>),
 #   SHARED_BUFFERS (1GB), QBENCH_TIMEOUT (seconds for everything, 5400),
 #   PASSES ("default"; "default custom" adds a pass where the service's
-#     connections use plan_cache_mode=force_custom_plan),
+#     connections use plan_cache_mode=force_custom_plan for every statement,
+#     the lookups included),
 #   MAX_LOAD (e.g. 2.5: before each pass wait up to MAX_LOAD_WAIT s, default
 #     900, for the 1-minute load average to fall below it),
-#   FIXES=1 (at the end, time the slow statements before and after applying
-#     candidate_fixes.sql to the throwaway database: fixes.md),
 #   QBENCH_KEEP=1 (at the end keep the cluster, PG* settings in $OUT/pg.env,
 #     until Enter is pressed or stdin is closed).
 set -euo pipefail
@@ -147,9 +147,11 @@ say "state check: $(tail -n +3 "$OUT/state_check.txt" | head -1 | tr -s ' ' | se
 psql -X -P footer=off > "$OUT/dataset.txt" <<'SQL'
 SELECT relname AS relation, pg_size_pretty(pg_total_relation_size(c.oid)) AS total, pg_size_pretty(pg_relation_size(c.oid)) AS heap,
        c.reltuples::bigint AS rows
-FROM pg_class c WHERE relname IN ('events', 'recipient_state', 'notices', 'notice_history', 'daily_stats') ORDER BY 1;
+FROM pg_class c WHERE relname IN ('events', 'recipient_state', 'notices', 'notice_history', 'daily_stats', 'daily_totals',
+                                   'daily_domain_totals') ORDER BY 1;
 SELECT indexrelname AS index, pg_size_pretty(pg_relation_size(indexrelid)) AS size FROM pg_stat_user_indexes
-WHERE relname IN ('events', 'recipient_state', 'notices', 'daily_stats') ORDER BY relname, indexrelname;
+WHERE relname IN ('events', 'recipient_state', 'notices', 'daily_stats', 'daily_totals', 'daily_domain_totals')
+ORDER BY relname, indexrelname;
 SELECT event_type, coalesce(severity, '-') AS severity, count(*), round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS pct
 FROM events GROUP BY 1, 2 ORDER BY 3 DESC;
 SELECT provider, source, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2;
@@ -165,6 +167,11 @@ SELECT state, coalesce(resolution, '-') AS resolution, count(*) FROM notices GRO
 SELECT count(*) AS daily_stats_rows, count(DISTINCT day) AS days, count(DISTINCT recipient_domain) AS domains,
        count(*) FILTER (WHERE day > current_date - 30) AS rows_last_30_days, sum(events) AS events
 FROM daily_stats;
+SELECT 'daily_totals' AS rollup, count(*) AS rows, count(*) FILTER (WHERE day > current_date - 30) AS rows_last_30_days,
+       sum(events) AS events FROM daily_totals
+UNION ALL
+SELECT 'daily_domain_totals', count(*), count(*) FILTER (WHERE day > current_date - 30),
+       sum(delivered + hard_bounces + soft_bounces + blocks + deferrals + drops + complaints) FROM daily_domain_totals;
 SELECT min(n) AS min_events_per_recipient, percentile_disc(0.5) WITHIN GROUP (ORDER BY n) AS median, max(n)
 FROM (SELECT count(*) AS n FROM events GROUP BY recipient) x;
 SQL
@@ -251,13 +258,7 @@ say "EXPLAIN (ANALYZE, BUFFERS) of the read SQL"
 timeout 1800 python3 "$HERE/bench.py" explain --db "$DB" --sql-dir "$OUT/sql" --out-md "$OUT/explain.md" \
   --out-json "$OUT/explain.json" | tee "$OUT/explain.txt"
 
-# Optional, last because it changes the database: candidate rollups and
-# indexes (candidate_fixes.sql), the slow statements timed before and after.
-if [ "${FIXES:-0}" = 1 ]; then
-  say "candidate fixes: before/after (bench.py fixes)"
-  timeout 1800 python3 "$HERE/bench.py" fixes --db "$DB" --sql-dir "$OUT/sql" --fixes-sql "$HERE/candidate_fixes.sql" \
-    --out-md "$OUT/fixes.md" | tee "$OUT/fixes.txt"
-fi
+[ "${FIXES:-0}" = 1 ] && say "FIXES=1: the candidate fixes are applied by schema/005_rollups.sql now; nothing to time"
 
 : > "$OUT/report.md"
 for pass in $PASSES; do

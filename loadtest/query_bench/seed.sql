@@ -2,7 +2,8 @@
 -- :events events for :recipients recipients over the last :days days, across
 -- :domains domains and five providers, then derives recipient_state,
 -- notices (+ history) and daily_stats from those events the way the ingest
--- path would, and runs VACUUM ANALYZE.
+-- path would, the stats rollups (daily_totals, daily_domain_totals) from
+-- daily_stats, and runs VACUUM ANALYZE.
 --
 --   psql -X -v events=10000000 -v recipients=1000000 -v days=60 -v domains=2000 \
 --        -v seed=0.42 -f loadtest/query_bench/seed.sql
@@ -144,13 +145,22 @@ WHERE c.conrelid IN ('events'::regclass, 'recipient_state'::regclass, 'notices':
                      'notice_history'::regclass, 'daily_stats'::regclass)
   AND c.contype IN ('p', 'u', 'f')
 UNION ALL
-SELECT i.indrelid::regclass::text, ix.relname::text, 'i', 3, pg_get_indexdef(i.indexrelid)
+-- A partitioned table's index prints as CREATE INDEX ... ON ONLY, which would
+-- leave it invalid (no partition indexes); rebuild it on every partition.
+SELECT i.indrelid::regclass::text, ix.relname::text, 'i', 3, replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
 FROM pg_index i JOIN pg_class ix ON ix.oid = i.indexrelid
 WHERE i.indrelid IN ('events'::regclass, 'recipient_state'::regclass, 'notices'::regclass,
                      'notice_history'::regclass, 'daily_stats'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u'));
 SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, name) FROM seed_ddl WHERE kind = 'c' ORDER BY ord DESC \gexec
 SELECT format('DROP INDEX %I', name) FROM seed_ddl WHERE kind = 'i' \gexec
+
+\echo '== seed: monthly partitions of events (when schema/004 has partitioned it)'
+-- Without them the seeded months would all land in events_default.
+SELECT format('SELECT rebound_create_event_partition(%L::date)', m::date)
+FROM seed_param p,
+     generate_series(date_trunc('month', p.t_start AT TIME ZONE 'UTC'), p.t_end AT TIME ZONE 'UTC', interval '1 month') m
+WHERE to_regproc('rebound_create_event_partition') IS NOT NULL \gexec
 
 \echo '== seed: events'
 -- TRUNCATE in the same transaction: with wal_level=minimal the load skips WAL.
@@ -267,6 +277,29 @@ JOIN seed_domain d ON d.id = a.dom_id
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
 COMMIT;
 
+\echo '== seed: daily_totals and daily_domain_totals from daily_stats'
+-- The same INSERT ... SELECT as schema/005_rollups.sql's backfill (which
+-- tests/integration/rollups_test.cpp checks against the ingest's upserts).
+BEGIN;
+TRUNCATE daily_totals, daily_domain_totals;
+INSERT INTO daily_totals (day, provider, source, event_type, reason, severity, slot, events)
+SELECT day, provider, source, event_type, reason, severity, slot, sum(events)
+FROM daily_stats
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
+INSERT INTO daily_domain_totals (day, recipient_domain, slot, delivered, hard_bounces, soft_bounces, blocks,
+                                 deferrals, drops, complaints)
+SELECT day, recipient_domain, slot,
+       coalesce(sum(events) FILTER (WHERE event_type = 'delivered'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'bounce' AND severity = 'hard'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'bounce' AND severity <> 'hard'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'block'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'deferred'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'drop'), 0),
+       coalesce(sum(events) FILTER (WHERE event_type = 'complaint'), 0)
+FROM daily_stats
+GROUP BY 1, 2, 3;
+COMMIT;
+
 \echo '== seed: rebuild constraints and indexes'
 SELECT ddl FROM seed_ddl ORDER BY ord, tbl, name \gexec
 
@@ -278,3 +311,5 @@ VACUUM (ANALYZE) recipient_state;
 VACUUM (ANALYZE) notices;
 VACUUM (ANALYZE) notice_history;
 VACUUM (ANALYZE) daily_stats;
+VACUUM (ANALYZE) daily_totals;
+VACUUM (ANALYZE) daily_domain_totals;

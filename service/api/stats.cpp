@@ -69,7 +69,8 @@ get_stats(context& ctx, http::request& req, http::path_params const&, http::resp
     auto const from = get("from", day_string(today - std::chrono::days{29}));
     if (!valid_day(from) || !valid_day(to)) return respond(http::json_error(400, "bad_date", "from and to are dates, YYYY-MM-DD"));
     auto const group = get("group_by", "day");
-    auto const* query = store::sql::stats_by(group);
+    auto const provider = get("provider"), source = get("source"), domain = get("domain"), reason = get("reason");
+    auto const* query = store::sql::stats_by(group, {!provider.empty(), !source.empty(), !domain.empty(), !reason.empty()});
     if (!query) return respond(http::json_error(400, "bad_group_by", "group_by is day, provider, source, domain or reason"));
 
     auto const threshold = ctx.cfg.hard_bounce_alert_rate;
@@ -77,7 +78,7 @@ get_stats(context& ctx, http::request& req, http::path_params const&, http::resp
     bool const csv = wants_csv(req);
     auto shared = std::make_shared<http::responder>(std::move(respond));
     bool const queued = ctx.reader.run(
-        *query, {from, to, get("provider"), get("source"), get("domain"), get("reason")},
+        *query, {from, to, provider, source, domain, reason},
         [shared, retry, threshold, csv, from, to, group](store::table_result r) {
             if (!r) return (*shared)(query_failure(r.error(), retry));
             auto& t = *r;

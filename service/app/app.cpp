@@ -11,6 +11,7 @@
 #include "providers/registry.hpp"
 #include "store/ingest_writer.hpp"
 #include "store/migrate.hpp"
+#include "store/partitions.hpp"
 #include "store/read_pool.hpp"
 #include "store/reader.hpp"
 #include "store/reclassify.hpp"
@@ -44,6 +45,12 @@ report_credentials(config::config const& cfg)
     }
 }
 
+store::retention_policy
+retention(config::config const& cfg)
+{
+    return {cfg.partitions_ahead, cfg.retention_months};
+}
+
 }  // namespace
 
 //------------------------------------------------------------------------------
@@ -75,6 +82,7 @@ struct service::impl {
     bool stopped = false;
 
     std::unique_ptr<store::spool_replayer> replayer;
+    store::partition_maintainer maintainer{cfg.database_url, retention(cfg), cfg.maintenance_interval};
 
     impl(config::config c, classify::action_table a, classify::send_rules r, std::unique_ptr<store::spool> s)
         : cfg(std::move(c)),
@@ -120,6 +128,8 @@ service::~service()
 boost::system::error_code
 service::start()
 {
+    // This month's partition exists before any event is written.
+    impl_->maintainer.start();
     // Events acknowledged from the spool go to PostgreSQL before new ones.
     if (impl_->spool) {
         impl_->replayer = std::make_unique<store::spool_replayer>(*impl_->spool, impl_->writer);
@@ -156,6 +166,7 @@ service::stop(std::chrono::milliseconds deadline)
     // events are already queued), then flush the writers, then close.
     impl_->server.stop(deadline);
     if (impl_->replayer) impl_->replayer->stop();
+    impl_->maintainer.stop();
     impl_->writer.stop();
     if (impl_->spool) impl_->spool->stop();
     impl_->readers.stop();
@@ -190,6 +201,23 @@ reclassify(config::config const& cfg)
     }
     log::info("reclassification done", {{"scanned", std::to_string(r->scanned)}, {"changed", std::to_string(r->changed)},
                                         {"recipients_recomputed", std::to_string(r->recipients_recomputed)}});
+    return 0;
+}
+
+int
+maintain(config::config const& cfg)
+{
+    apply_log_level(cfg);
+    if (int const rc = migrate(cfg); rc != 0) return rc;
+    auto const r = store::maintain_partitions(cfg.database_url, retention(cfg));
+    if (!r) {
+        log::error("partition maintenance failed", {{"error", r.error()}});
+        return 1;
+    }
+    log::info("event partitions maintained", {{"created", std::to_string(r->created)},
+                                              {"dropped", std::to_string(r->dropped)},
+                                              {"pruned_default_rows", std::to_string(r->pruned)},
+                                              {"retention_months", std::to_string(cfg.retention_months)}});
     return 0;
 }
 

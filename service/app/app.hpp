@@ -56,4 +56,7 @@ int migrate(config::config const& cfg);
 /// `rebound reclassify`.
 int reclassify(config::config const& cfg);
 
+/// `rebound maintain`: one partition pass (make ahead, drop expired).
+int maintain(config::config const& cfg);
+
 }  // namespace rebound::app

@@ -171,7 +171,7 @@ struct occurrence_scratch {
 /// position, 0 meaning nowhere. Enough to test "a, then later b" rules.
 class occurrences {
 public:
-    occurrences(compiled_tables const& t, std::string_view text) : matcher_(t.matcher)
+    occurrences(compiled_tables const& t, std::string_view text) : matcher_(t.matcher), text_(text)
     {
         thread_local occurrence_scratch scratch;
         // Only one occurrences per thread at a time can borrow the scratch;
@@ -219,12 +219,14 @@ public:
     {
         if (!found(r.first)) return false;
         if (r.then == multi_matcher::no_pattern) return true;
-        // Some occurrence of `then` starts after the first `fragment` ends.
-        return found(r.then) && first_end_[r.first] + matcher_.pattern_length(r.then) <= last_end_[r.then];
+        // Some occurrence of `then` starts after the first `fragment` ends:
+        // the last one is the one to ask about.
+        return found(r.then) && matcher_.match_start(text_, r.then, last_end_[r.then]) >= first_end_[r.first];
     }
 
 private:
     multi_matcher const& matcher_;
+    std::string_view text_;
     std::unique_ptr<occurrence_scratch> own_;
     occurrence_scratch* s_ = nullptr;
     std::uint32_t* first_end_ = nullptr;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <string>
+#include <bit>
 #include <utility>
 
 namespace rebound::classify {
@@ -65,6 +66,7 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
 
     // The trie, with edges in per-state vectors while it grows.
     std::vector<std::vector<std::pair<std::uint8_t, std::uint32_t>>> children(1);
+    std::vector<bool> entered_by_space(1, false);
     output_.assign(1, no_pattern);
     same_text_.assign(normalised.size(), no_pattern);
     pattern_length_.assign(normalised.size(), 0);
@@ -85,6 +87,7 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
             edges.emplace_back(symbol, created);
             children.emplace_back();
             output_.push_back(no_pattern);
+            entered_by_space.push_back(symbol == space_symbol_);
             state = created;
         }
         // Identical patterns share the state; chain them so each is reported.
@@ -132,68 +135,91 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
     // The full table, row by row in breadth-first order so that a state's
     // failure row (always shallower) is complete before it is copied.
     symbols_ = next_symbol;
-    if (states <= UINT16_MAX) {
-        dense_.assign(static_cast<std::size_t>(states) * symbols_, static_cast<std::uint16_t>(root));
-        for (auto const s : breadth_first) {
-            auto* const row = &dense_[s * symbols_];
-            if (s != root) {
-                auto const* const fallback = &dense_[fail_[s] * symbols_];
-                std::copy(fallback, fallback + symbols_, row);
-            }
-            for (auto const& [symbol, target] : children[s]) row[symbol] = static_cast<std::uint16_t>(target);
-            row[0] = static_cast<std::uint16_t>(root);  // bytes no pattern uses
+    std::vector<std::uint32_t> next(static_cast<std::size_t>(states) * symbols_, root);
+    for (auto const s : breadth_first) {
+        auto* const row = &next[s * symbols_];
+        if (s != root) {
+            auto const* const fallback = &next[fail_[s] * symbols_];
+            std::copy(fallback, fallback + symbols_, row);
         }
+        for (auto const& [symbol, target] : children[s]) row[symbol] = target;
+        row[0] = root;  // bytes no pattern uses
     }
+
+    // Whitespace runs: a state entered by whitespace ignores more of it.
+    // Patterns never hold two spaces in a row, so no trie edge is lost. A
+    // state that reports gets a non-reporting copy to sit in instead, or the
+    // run would report once per byte. Done after the whole table is built:
+    // the rows copied above must see the real transitions.
+    std::vector<std::uint32_t> stands_for(states);  // per row: its trie state
+    for (std::uint32_t s = 0; s < states; ++s) stands_for[s] = s;
+    auto const rows_before_copies = states;
+    for (std::uint32_t s = 0; s < rows_before_copies; ++s) {
+        if (s == root || !entered_by_space[s]) continue;
+        if (report_[s] == no_state) {
+            next[s * symbols_ + space_symbol_] = s;
+            continue;
+        }
+        auto const copy = static_cast<std::uint32_t>(stands_for.size());
+        stands_for.push_back(no_state);  // reports nothing
+        next.resize(next.size() + symbols_);
+        std::copy_n(&next[s * symbols_], symbols_, &next[copy * symbols_]);
+        next[s * symbols_ + space_symbol_] = copy;
+        next[copy * symbols_ + space_symbol_] = copy;
+    }
+    // The root on whitespace: either a state entered by whitespace (handled
+    // above) or the root itself, which already stays put.
+
+    // Renumber: the root first, rows that report last, starting at an
+    // offset that is a power of two, so that "did any of these states
+    // report" is one test on the OR of them. Each row has one more entry
+    // after its transitions: for a reporting row, the first state of its
+    // report chain, so a match needs no division by the row width.
+    auto const rows = static_cast<std::uint32_t>(stands_for.size());
+    auto const reports = [&](std::uint32_t row) { return stands_for[row] != no_state && report_[stands_for[row]] != no_state; };
+    stride_ = symbols_ + 1;
+    std::vector<std::uint32_t> new_row(rows);
+    std::uint32_t quiet = 0;
+    for (std::uint32_t r = 0; r < rows; ++r)
+        if (!reports(r)) new_row[r] = quiet++;
+    first_reporting_ = std::bit_ceil(static_cast<std::uint32_t>(quiet * stride_));
+    auto const first_reporting_row = static_cast<std::uint32_t>((first_reporting_ + stride_ - 1) / stride_);
+    std::uint32_t loud = first_reporting_row;
+    for (std::uint32_t r = 0; r < rows; ++r)
+        if (reports(r)) new_row[r] = loud++;
+
+    table_.assign(static_cast<std::size_t>(loud) * stride_, 0);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+        auto* const row = &table_[new_row[r] * stride_];
+        for (std::size_t c = 0; c < symbols_; ++c)
+            row[c] = static_cast<std::uint32_t>(new_row[next[r * symbols_ + c]] * stride_);
+        row[symbols_] = reports(r) ? report_[stands_for[r]] : no_state;
+    }
+
+    // The trie's own edges were only needed for the failure links.
+    edge_begin_ = {};
+    edge_symbol_ = {};
+    edge_target_ = {};
+    root_next_ = {};
+    fail_ = {};
+    report_ = {};
 }
 
-bool
-multi_matcher::run_to_match(std::string_view text, cursor& at) const noexcept
+std::size_t
+multi_matcher::match_start(std::string_view text, std::uint32_t id, std::uint32_t end) const noexcept
 {
-    // Everything in locals: the loop is most of a classification's cost.
-    auto const* const symbol_of = symbol_of_.data();
-    auto const space_symbol = space_symbol_;
-    auto const* const report = report_.data();
-    auto const* p = text.data() + at.next;
-    auto const* const end = text.data() + text.size();
-    std::uint32_t state = at.state;
-    std::uint32_t pos = at.pos;
-    bool hit = false;
-    // A whitespace byte is read as one symbol and the rest of its run is
-    // skipped at once, so the common non-space byte needs no run tracking.
-    auto const skip_space_run = [&] {
-        while (p != end && symbol_of[static_cast<unsigned char>(*p)] == space_symbol) ++p;
+    // Walk back one pattern symbol at a time; a whitespace symbol stands for
+    // a whole run and sits on the run's first byte.
+    std::size_t q = std::min<std::size_t>(end, text.size());
+    auto const is_blank = [&](std::size_t i) {
+        return symbol_of_[static_cast<unsigned char>(text[i])] == space_symbol_;
     };
-
-    if (!dense_.empty()) {
-        auto const* const dense = dense_.data();
-        auto const symbols = symbols_;
-        while (p != end) {
-            auto const symbol = symbol_of[static_cast<unsigned char>(*p++)];
-            ++pos;
-            state = dense[state * symbols + symbol];
-            if (symbol == space_symbol) skip_space_run();
-            if (report[state] != no_state) {
-                hit = true;
-                break;
-            }
-        }
-    } else {
-        while (p != end) {
-            auto const symbol = symbol_of[static_cast<unsigned char>(*p++)];
-            ++pos;
-            state = symbol == 0 ? root : step(state, symbol);
-            if (symbol == space_symbol) skip_space_run();
-            if (report[state] != no_state) {
-                hit = true;
-                break;
-            }
-        }
+    for (std::uint32_t n = pattern_length_[id]; n > 0 && q > 0; --n) {
+        --q;
+        if (is_blank(q))
+            while (q > 0 && is_blank(q - 1)) --q;
     }
-
-    at.next = static_cast<std::size_t>(p - text.data());
-    at.state = state;
-    at.pos = pos;
-    return hit;
+    return q;
 }
 
 std::uint32_t

@@ -27,34 +27,27 @@ public:
 
     std::size_t size() const noexcept { return pattern_length_.size(); }
 
-    /// Length of a pattern after whitespace normalisation, in the same units
-    /// as the positions passed to scan's callback.
+    /// Length of a pattern after whitespace normalisation.
     std::uint32_t pattern_length(std::uint32_t id) const noexcept { return pattern_length_[id]; }
 
     /// Calls on_match(pattern_id, end) for every occurrence, in the order the
-    /// occurrences end. `end` is one past the last byte of the match in the
-    /// normalised text (whitespace runs count once); positions are only
-    /// meant to be compared with each other.
+    /// occurrences end. `end` is one past the last byte of the match in
+    /// `text` (a whitespace run ends where its first byte is, since the rest
+    /// of the run is collapsed into it).
     template <class F>
     void scan(std::string_view text, F&& on_match) const;
+
+    /// Where the occurrence of pattern `id` that ends at `end` (as reported by
+    /// scan over the same text) starts in `text`. Only rules that need the
+    /// order of two fragments ask, so it is worked out backwards on demand
+    /// rather than tracked for every byte.
+    std::size_t match_start(std::string_view text, std::uint32_t id, std::uint32_t end) const noexcept;
 
 private:
     static constexpr std::uint32_t root = 0;
     static constexpr std::uint32_t no_state = UINT32_MAX;
 
     std::uint32_t step(std::uint32_t state, std::uint8_t symbol) const noexcept;
-
-    /// Where a scan is: the next byte to read and the automaton's state.
-    struct cursor {
-        std::size_t next = 0;
-        std::uint32_t state = root;
-        std::uint32_t pos = 0;
-    };
-
-    /// Reads bytes from `at` until a state that reports a match or the end
-    /// of the text (false). Kept apart from the reporting so the per-byte
-    /// loop stays in registers.
-    bool run_to_match(std::string_view text, cursor& at) const noexcept;
 
     // Bytes are mapped to a small alphabet first: upper- and lower-case
     // letters share a symbol, all whitespace is one symbol, and bytes that
@@ -63,25 +56,30 @@ private:
     std::uint8_t space_symbol_ = 0;
 
     // The trie's edges, flattened: state s owns edges [edge_begin_[s],
-    // edge_begin_[s + 1]). The root's row is kept dense because most bytes
-    // of a text are read from the root.
+    // edge_begin_[s + 1]). Only used while building.
     std::vector<std::uint32_t> edge_begin_;
     std::vector<std::uint8_t> edge_symbol_;
     std::vector<std::uint32_t> edge_target_;
     std::vector<std::uint32_t> root_next_;
 
-    // The same automaton as a full transition table (state * symbols_ +
-    // symbol), failure links already followed: one load per byte instead of
-    // a binary search per state on the fail chain. 16-bit states keep it
-    // about 1 MB; with more states than that it stays empty and scan falls
-    // back to step().
+    // The automaton as a full transition table with failure links already
+    // followed: row r holds table_[r * stride_ ...], and each entry is the
+    // next row's offset (premultiplied), so a byte costs two dependent loads
+    // and one add. Rows are renumbered so that every row whose state reports
+    // a match comes last, from a power-of-two offset on: "offset >=
+    // first_reporting_" is the only test, and it can be made on several
+    // states at once. Whitespace runs collapse in the table itself: a state entered by
+    // whitespace stays put on more whitespace (a non-reporting copy of it,
+    // when it reports, so a run reports once).
     std::size_t symbols_ = 0;
-    std::vector<std::uint16_t> dense_;
+    std::size_t stride_ = 0;  // symbols_ + 1: the last entry of a row is the first state of its report chain
+    std::vector<std::uint32_t> table_;
+    std::uint32_t first_reporting_ = 0;
 
     std::vector<std::uint32_t> fail_;       // longest proper suffix that is also a trie state
     std::vector<std::uint32_t> output_;     // first pattern ending exactly at this state
     std::vector<std::uint32_t> dict_link_;  // nearest state on the fail chain with an output
-    std::vector<std::uint32_t> report_;     // the state itself if it has an output, else dict_link_
+    std::vector<std::uint32_t> report_;     // the state itself if it has an output, else dict_link_ (building only)
     std::vector<std::uint32_t> same_text_;  // next pattern with the same text, per pattern
     std::vector<std::uint32_t> pattern_length_;
 };
@@ -90,10 +88,44 @@ template <class F>
 void
 multi_matcher::scan(std::string_view text, F&& on_match) const
 {
-    cursor at;
-    while (run_to_match(text, at))
-        for (auto s = report_[at.state]; s != no_state; s = dict_link_[s])
-            for (auto p = output_[s]; p != no_pattern; p = same_text_[p]) on_match(p, at.pos);
+    // In the header so the caller's callback is inlined: the loop below is
+    // most of a classification's cost, and a call per match showed.
+    auto const* const symbol_of = symbol_of_.data();
+    auto const* const table = table_.data();
+    std::size_t const threshold = first_reporting_;
+    std::size_t const report_entry = symbols_;
+    auto const* const begin = reinterpret_cast<unsigned char const*>(text.data());
+    auto const* const end = begin + text.size();
+    auto const* p = begin;
+    auto const report = [&](std::size_t row, std::size_t after) {
+        auto const at = static_cast<std::uint32_t>(after);
+        for (auto s = table[row + report_entry]; s != no_state; s = dict_link_[s])
+            for (auto id = output_[s]; id != no_pattern; id = same_text_[id]) on_match(id, at);
+    };
+
+    std::size_t state = 0;  // the root's row
+    // Four bytes per round, with one test for all four: reporting rows lie
+    // at or above a power of two, so the OR of the four states says whether
+    // any of them reports.
+    while (end - p >= 4) {
+        std::size_t const s1 = table[state + symbol_of[p[0]]];
+        std::size_t const s2 = table[s1 + symbol_of[p[1]]];
+        std::size_t const s3 = table[s2 + symbol_of[p[2]]];
+        std::size_t const s4 = table[s3 + symbol_of[p[3]]];
+        if ((s1 | s2 | s3 | s4) >= threshold) [[unlikely]] {
+            auto const at = static_cast<std::size_t>(p - begin);
+            if (s1 >= threshold) report(s1, at + 1);
+            if (s2 >= threshold) report(s2, at + 2);
+            if (s3 >= threshold) report(s3, at + 3);
+            if (s4 >= threshold) report(s4, at + 4);
+        }
+        state = s4;
+        p += 4;
+    }
+    while (p != end) {
+        state = table[state + symbol_of[*p++]];
+        if (state >= threshold) report(state, static_cast<std::size_t>(p - begin));
+    }
 }
 
 }  // namespace rebound::classify

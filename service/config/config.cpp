@@ -35,7 +35,7 @@ to_uint(std::string_view s) noexcept
     return v;
 }
 
-/// "5ms", "2s", "1m"; a bare number is milliseconds.
+/// "5ms", "2s", "1m", "1h"; a bare number is milliseconds.
 std::optional<std::chrono::milliseconds>
 to_duration(std::string_view s) noexcept
 {
@@ -43,6 +43,7 @@ to_duration(std::string_view s) noexcept
     if (s.ends_with("ms")) s.remove_suffix(2);
     else if (s.ends_with("s")) { s.remove_suffix(1); mult = 1000; }
     else if (s.ends_with("m")) { s.remove_suffix(1); mult = 60000; }
+    else if (s.ends_with("h")) { s.remove_suffix(1); mult = 3600000; }
     auto const v = to_uint(s);
     if (!v) return std::nullopt;
     return std::chrono::milliseconds(*v * mult);
@@ -101,7 +102,7 @@ duration_in(std::chrono::milliseconds config::*field, std::chrono::milliseconds 
     return [=](config& c, std::string_view v) -> error {
         auto const d = to_duration(v);
         if (!d || *d < lo || *d > hi)
-            return "must be a duration such as 5ms, 2s or 1m, from " + std::to_string(lo.count()) + "ms to " +
+            return "must be a duration such as 5ms, 2s, 1m or 1h, from " + std::to_string(lo.count()) + "ms to " +
                    std::to_string(hi.count()) + "ms";
         c.*field = *d;
         return std::nullopt;
@@ -170,6 +171,14 @@ settings()
          size_in(&config::spool_max_bytes, 1024 * 1024, 1024ULL * 1024 * 1024 * 1024)},
         {"spool_after", "--spool-after", "REBOUND_SPOOL_AFTER", "2s", "how long the database queue may stay full before requests are spooled",
          duration_in(&config::spool_after, 0ms, 600000ms)},
+        {"retention_months", "--retention-months", "REBOUND_RETENTION_MONTHS", "13",
+         "whole months of raw events kept before the current one (older monthly partitions are dropped; rollups and recipient state stay); 0 keeps everything",
+         uint_in(&config::retention_months, 0, 1200)},
+        {"partitions_ahead", "--partitions-ahead", "REBOUND_PARTITIONS_AHEAD", "3", "future monthly event partitions made in advance",
+         uint_in(&config::partitions_ahead, 1, 120)},
+        {"maintenance_interval", "--maintenance-interval", "REBOUND_MAINTENANCE_INTERVAL", "1h",
+         "how often partitions are made ahead and expired ones dropped",
+         duration_in(&config::maintenance_interval, 1000ms, 86400000ms)},
         {"user_ref_field", "--user-ref-field", "REBOUND_USER_REF_FIELD", "user_id", "custom argument that carries the app's user id",
          [](config& c, std::string_view v) -> error {
              if (v.empty() || v.size() > 128) return "must be a non-empty name of at most 128 characters";
@@ -321,7 +330,7 @@ load(int argc, char const* const* argv, char const* const* envp)
         }
         if (!arg.starts_with("--")) {
             if (!inv.command.empty()) return bad("unexpected argument '" + std::string(arg) + "'");
-            if (arg != "serve" && arg != "migrate" && arg != "reclassify" && arg != "config-doc")
+            if (arg != "serve" && arg != "migrate" && arg != "reclassify" && arg != "maintain" && arg != "config-doc")
                 return bad("unknown command '" + std::string(arg) + "' (try --help)");
             inv.command = arg;
             continue;
@@ -359,6 +368,7 @@ usage()
            "  serve        run the HTTP service (migrates first unless --migrate-on-start=false)\n"
            "  migrate      apply pending schema migrations and exit\n"
            "  reclassify   re-run the current classifier over stored events and exit\n"
+           "  maintain     make monthly event partitions ahead, drop expired ones, and exit\n"
            "  config-doc   print the settings table as Markdown (docs/configuration.md)\n"
            "  --help       this text\n"
            "  --version    print the version\n\n"

@@ -44,6 +44,11 @@ struct config {
     std::size_t spool_max_bytes = 1ULL << 30;
     std::chrono::milliseconds spool_after{2000};   // queue saturated this long -> spool instead of 503
 
+    // Retention (store/partitions.hpp): raw events live in monthly partitions.
+    unsigned retention_months = 13;               // whole months kept before the current one; 0 keeps all
+    unsigned partitions_ahead = 3;                // future monthly partitions made in advance
+    std::chrono::milliseconds maintenance_interval{3600000};
+
     // Ingest
     std::string user_ref_field = "user_id";
     std::string sns_cert_dir;  // pre-loaded SNS signing certificates (*.pem), for hosts without internet

@@ -180,6 +180,8 @@ struct ingest_writer::impl {
             conn->prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
             conn->prepare(std::string(sql::open_notices.name), std::string(sql::open_notices.text));
             conn->prepare(std::string(sql::upsert_daily_stats.name), std::string(sql::upsert_daily_stats.text));
+            conn->prepare(std::string(sql::upsert_daily_totals.name), std::string(sql::upsert_daily_totals.text));
+            conn->prepare(std::string(sql::upsert_daily_domain_totals.name), std::string(sql::upsert_daily_domain_totals.text));
             s.conn = std::move(conn);
             connected_gauge.set(++connected);
             log::info("database writer connected", {{"connected", std::to_string(connected.load())}});
@@ -354,6 +356,8 @@ struct ingest_writer::impl {
             auto const inserted = tx.exec_prepared(std::string(sql::merge_staged.name));
             tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
             tx.exec_prepared(std::string(sql::upsert_daily_stats.name), s.slot);
+            tx.exec_prepared(std::string(sql::upsert_daily_totals.name), s.slot);
+            tx.exec_prepared(std::string(sql::upsert_daily_domain_totals.name), s.slot);
             tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons_literal);
             tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
 

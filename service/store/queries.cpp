@@ -78,7 +78,7 @@ WITH ins AS (
            NULLIF(user_ref, ''), NULLIF(reason, ''), NULLIF(severity, ''), classifier_version, raw::json
     FROM rebound_staging
     ORDER BY seq
-    ON CONFLICT (provider, provider_event_id) DO NOTHING
+    ON CONFLICT (provider, provider_event_id, occurred_at) DO NOTHING
     RETURNING provider, source, provider_event_id, recipient, recipient_domain, user_ref, event_type, occurred_at,
               reason, severity
 ), kept AS (
@@ -189,6 +189,42 @@ ORDER BY 1, 2, 3, 4, 5, 6, 7
 ON CONFLICT (day, provider, source, recipient_domain, event_type, reason, severity, slot)
 DO UPDATE SET events = d.events + EXCLUDED.events)sql"};
 
+// The stats API's small rollups (schema/005_rollups.sql), kept with the same
+// slot and key-order rules as daily_stats and counted the same way, so every
+// stats answer is the same whichever table it comes from.
+query const upsert_daily_totals{"upsert_daily_totals", R"sql(
+INSERT INTO daily_totals AS d (day, provider, source, event_type, reason, severity, slot, events)
+SELECT (occurred_at AT TIME ZONE 'UTC')::date, provider, source, event_type,
+       coalesce(reason, ''), coalesce(severity, ''), $1::smallint, count(*)
+FROM rebound_batch_new
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (day, provider, source, event_type, reason, severity, slot)
+DO UPDATE SET events = d.events + EXCLUDED.events)sql"};
+
+query const upsert_daily_domain_totals{"upsert_daily_domain_totals", R"sql(
+INSERT INTO daily_domain_totals AS d (day, recipient_domain, slot, delivered, hard_bounces, soft_bounces, blocks,
+                                      deferrals, drops, complaints)
+SELECT (occurred_at AT TIME ZONE 'UTC')::date, recipient_domain, $1::smallint,
+       count(*) FILTER (WHERE event_type = 'delivered'),
+       count(*) FILTER (WHERE event_type = 'bounce' AND severity = 'hard'),
+       count(*) FILTER (WHERE event_type = 'bounce' AND severity IS DISTINCT FROM 'hard'),
+       count(*) FILTER (WHERE event_type = 'block'),
+       count(*) FILTER (WHERE event_type = 'deferred'),
+       count(*) FILTER (WHERE event_type = 'drop'),
+       count(*) FILTER (WHERE event_type = 'complaint')
+FROM rebound_batch_new
+GROUP BY 1, 2
+ORDER BY 1, 2
+ON CONFLICT (day, recipient_domain, slot) DO UPDATE SET
+    delivered    = d.delivered + EXCLUDED.delivered,
+    hard_bounces = d.hard_bounces + EXCLUDED.hard_bounces,
+    soft_bounces = d.soft_bounces + EXCLUDED.soft_bounces,
+    blocks       = d.blocks + EXCLUDED.blocks,
+    deferrals    = d.deferrals + EXCLUDED.deferrals,
+    drops        = d.drops + EXCLUDED.drops,
+    complaints   = d.complaints + EXCLUDED.complaints)sql"};
+
 // A hard bounce whose reason is one of $1 (the reasons that mean the
 // address is dead, from the action table) opens a notice, unless a delivery
 // newer than the bounce is already known. One open notice per address.
@@ -231,6 +267,15 @@ WITH delivered AS (
 INSERT INTO notice_history (notice_id, from_state, to_state, actor, note)
 SELECT before.id, before.state, 'resolved', 'system:ingest', 'a later delivery succeeded'
 FROM before JOIN resolved ON resolved.id = before.id)sql"};
+
+// Attaching or dropping a partition takes a brief lock on events that
+// queues behind a long ingest transaction and ahead of the next ones; giving
+// up and trying again at the next pass is better than stalling ingest.
+query const maintenance_lock_timeout{"maintenance_lock_timeout", "SET LOCAL lock_timeout = '5s'"};
+
+// The function is defined in schema/004_partitions.sql.
+query const maintain_partitions{"maintain_partitions",
+    "SELECT created, dropped, pruned_default FROM rebound_maintain_event_partitions($1::int, $2::int)"};
 
 query const readiness{"readiness", "SELECT coalesce(max(version), 0) FROM schema_migrations"};
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace rebound::store::sql {
 
@@ -26,6 +27,8 @@ extern query const lock_shard;          // serialises writers of one recipient s
 extern query const merge_staged;        // staging -> events, de-duplicated; returns inserted keys
 extern query const upsert_recipient_state;
 extern query const upsert_daily_stats;
+extern query const upsert_daily_totals;         // $1 writer slot; the stats rollups without the domain
+extern query const upsert_daily_domain_totals;  // $1 writer slot; the stats rollups per domain
 extern query const open_notices;
 extern query const resolve_notices_by_delivery;
 extern std::string_view const staging_table;
@@ -33,6 +36,10 @@ extern std::string_view const rejected_table;
 
 // Health.
 extern query const readiness;
+
+// Retention (store/partitions.cpp).
+extern query const maintenance_lock_timeout;   // bounds the wait for the brief partition locks
+extern query const maintain_partitions;        // $1 months ahead, $2 whole months kept (0 = all)
 
 }  // namespace rebound::store::sql
 
@@ -52,9 +59,23 @@ extern query const provider_notices_list;
 extern query const record_provider_notice;
 extern query const confirm_provider_notice;
 
-/// Stats grouped by one of: day, provider, source, domain, reason. Returns
-/// nullptr for any other grouping.
-query const* stats_by(std::string_view group) noexcept;
+/// Which optional stats filters a request gives.
+struct stats_filters {
+    bool provider = false, source = false, domain = false, reason = false;
+};
+
+/// Stats grouped by one of: day, provider, source, domain, reason, from the
+/// smallest rollup that can answer the filters given. Every variant takes $1
+/// from, $2 to (dates), $3 provider, $4 source, $5 domain, $6 reason ("" =
+/// any). Returns nullptr for any other grouping.
+query const* stats_by(std::string_view group, stats_filters const& given = {}) noexcept;
+/// Every stats variant (for the benchmark's SQL dump and the tests).
+std::vector<query const*> stats_statements();
+
+/// Whether a read statement is planned for its parameters on every call
+/// (run force_custom_plan first in its transaction).
+bool plan_per_call(query const& q) noexcept;
+extern query const force_custom_plan;
 
 }  // namespace rebound::store::sql
 

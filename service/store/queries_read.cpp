@@ -3,8 +3,9 @@
 // and the thousandth; filters are "empty string means any".
 #include "store/queries.hpp"
 
-#include <array>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace rebound::store::sql {
 
@@ -180,10 +181,16 @@ RETURNING id)sql"};
 query const confirm_provider_notice{"confirm_provider_notice", R"sql(
 UPDATE provider_notices SET confirmed_at = now() WHERE id = NULLIF($1, '')::bigint RETURNING id)sql"};
 
+// Stats come from the smallest table that can answer the filters given
+// (schema/005_rollups.sql): daily_totals without a domain, daily_domain_totals
+// for domains without provider, source or reason, daily_stats for the rest.
+// Every variant takes the same six parameters so the handler does not care
+// which one runs; a filter a rollup does not keep is pinned to "not given"
+// in its WHERE, so a wrong choice answers nothing rather than wrong totals.
 namespace {
 
-// The rates' inputs, the same for every grouping.
-constexpr char const* stats_measures = R"sql(
+// The rates' inputs from a table of (event_type, severity, events) rows.
+constexpr char const* counted_measures = R"sql(
        sum(events) FILTER (WHERE event_type = 'delivered') AS delivered,
        sum(events) FILTER (WHERE event_type = 'bounce' AND severity = 'hard') AS hard_bounces,
        sum(events) FILTER (WHERE event_type = 'bounce' AND severity <> 'hard') AS soft_bounces,
@@ -191,7 +198,9 @@ constexpr char const* stats_measures = R"sql(
        sum(events) FILTER (WHERE event_type = 'deferred') AS deferrals,
        sum(events) FILTER (WHERE event_type = 'drop') AS drops,
        sum(events) FILTER (WHERE event_type = 'complaint') AS complaints
-FROM daily_stats
+)sql";
+
+constexpr char const* detail_from = R"sql(FROM daily_stats
 WHERE day BETWEEN $1::date AND $2::date
   AND (NULLIF($3, '') IS NULL OR provider = $3)
   AND (NULLIF($4, '') IS NULL OR source = $4)
@@ -199,38 +208,116 @@ WHERE day BETWEEN $1::date AND $2::date
   AND (NULLIF($6, '') IS NULL OR reason = $6)
 )sql";
 
+constexpr char const* totals_from = R"sql(FROM daily_totals
+WHERE day BETWEEN $1::date AND $2::date
+  AND (NULLIF($3, '') IS NULL OR provider = $3)
+  AND (NULLIF($4, '') IS NULL OR source = $4)
+  AND NULLIF($5, '') IS NULL
+  AND (NULLIF($6, '') IS NULL OR reason = $6)
+)sql";
+
+// The same measures, already split into columns by the ingest.
+constexpr char const* domain_measures = R"sql(
+       sum(delivered) AS delivered, sum(hard_bounces) AS hard_bounces, sum(soft_bounces) AS soft_bounces,
+       sum(blocks) AS blocks, sum(deferrals) AS deferrals, sum(drops) AS drops, sum(complaints) AS complaints
+)sql";
+
+constexpr char const* domain_totals_from = R"sql(FROM daily_domain_totals
+WHERE day BETWEEN $1::date AND $2::date
+  AND NULLIF($3, '') IS NULL
+  AND NULLIF($4, '') IS NULL
+  AND (NULLIF($5, '') IS NULL OR recipient_domain = lower($5))
+  AND NULLIF($6, '') IS NULL
+)sql";
+
+enum class source_table { totals, domain_totals, detail };
+
 struct stats_query {
     std::string_view group;
+    source_table table;
     std::string name;
     std::string text;
     query q;
 };
 
-std::array<stats_query, 5>&
+// A day's measures are complete in every table (the six event types, bounces
+// split by severity), so sum(events) and the sum of the seven columns order
+// domains identically.
+std::vector<stats_query>&
 stats_queries()
 {
-    static std::array<stats_query, 5> all = [] {
-        std::array<stats_query, 5> a{{
-            {"day", "stats_by_day", "SELECT to_char(day, 'YYYY-MM-DD') AS day," + std::string(stats_measures) + "GROUP BY day ORDER BY day", {}},
-            {"provider", "stats_by_provider", "SELECT provider," + std::string(stats_measures) + "GROUP BY provider ORDER BY provider", {}},
-            {"source", "stats_by_source", "SELECT provider, source," + std::string(stats_measures) + "GROUP BY provider, source ORDER BY provider, source", {}},
-            {"domain", "stats_by_domain", "SELECT recipient_domain AS domain," + std::string(stats_measures) + "GROUP BY recipient_domain ORDER BY sum(events) DESC, recipient_domain LIMIT 1000", {}},
-            {"reason", "stats_by_reason", "SELECT reason, event_type," + std::string(stats_measures) + "GROUP BY reason, event_type ORDER BY reason, event_type", {}},
-        }};
+    static std::vector<stats_query> all = [] {
+        std::string const counted = counted_measures;
+        std::string const by_domain_measures = domain_measures;
+        std::vector<stats_query> a;
+        auto add_counted = [&](source_table t, std::string const& suffix, char const* from) {
+            std::string const f = from;
+            a.push_back({"day", t, "stats_by_day" + suffix, "SELECT to_char(day, 'YYYY-MM-DD') AS day," + counted + f + "GROUP BY day ORDER BY day", {}});
+            a.push_back({"provider", t, "stats_by_provider" + suffix, "SELECT provider," + counted + f + "GROUP BY provider ORDER BY provider", {}});
+            a.push_back({"source", t, "stats_by_source" + suffix, "SELECT provider, source," + counted + f + "GROUP BY provider, source ORDER BY provider, source", {}});
+            a.push_back({"reason", t, "stats_by_reason" + suffix, "SELECT reason, event_type," + counted + f + "GROUP BY reason, event_type ORDER BY reason, event_type", {}});
+        };
+        add_counted(source_table::totals, "", totals_from);
+        add_counted(source_table::detail, "_detailed", detail_from);
+        a.push_back({"domain", source_table::detail, "stats_by_domain_detailed",
+                     "SELECT recipient_domain AS domain," + counted + detail_from +
+                         "GROUP BY recipient_domain ORDER BY sum(events) DESC, recipient_domain LIMIT 1000",
+                     {}});
+        a.push_back({"domain", source_table::domain_totals, "stats_by_domain",
+                     "SELECT recipient_domain AS domain," + by_domain_measures + domain_totals_from +
+                         "GROUP BY recipient_domain\n"
+                         "ORDER BY sum(delivered + hard_bounces + soft_bounces + blocks + deferrals + drops + complaints) DESC, "
+                         "recipient_domain LIMIT 1000",
+                     {}});
+        a.push_back({"day", source_table::domain_totals, "stats_by_day_for_domain",
+                     "SELECT to_char(day, 'YYYY-MM-DD') AS day," + by_domain_measures + domain_totals_from + "GROUP BY day ORDER BY day", {}});
         for (auto& s : a) s.q = {s.name, s.text};
         return a;
     }();
     return all;
 }
 
+source_table
+table_for(std::string_view group, stats_filters const& given) noexcept
+{
+    bool const beyond_domain = given.provider || given.source || given.reason;
+    if (!beyond_domain && (group == "domain" || (group == "day" && given.domain))) return source_table::domain_totals;
+    if (!given.domain && group != "domain") return source_table::totals;
+    return source_table::detail;
+}
+
 }  // namespace
 
 query const*
-stats_by(std::string_view group) noexcept
+stats_by(std::string_view group, stats_filters const& given) noexcept
 {
+    auto const table = table_for(group, given);
     for (auto const& s : stats_queries())
-        if (s.group == group) return &s.q;
+        if (s.group == group && s.table == table) return &s.q;
     return nullptr;
+}
+
+std::vector<query const*>
+stats_statements()
+{
+    std::vector<query const*> out;
+    for (auto const& s : stats_queries()) out.push_back(&s.q);
+    return out;
+}
+
+// Their optional filters ("" or a value) make PostgreSQL's generic plan
+// estimate one matching row: after five calls a prepared statement could
+// switch to a plan 2-100 times slower (docs/performance-read-api.md). Planning
+// these per call costs well under a millisecond; the lookups stay cached.
+query const force_custom_plan{"force_custom_plan", "SET LOCAL plan_cache_mode = force_custom_plan"};
+
+bool
+plan_per_call(query const& q) noexcept
+{
+    if (q.name == soft_bounces_window.name || q.name == soft_bounces_streak.name || q.name == notices_list.name) return true;
+    for (auto const& s : stats_queries())
+        if (q.name == s.q.name) return true;
+    return false;
 }
 
 }  // namespace rebound::store::sql

@@ -67,14 +67,21 @@ reader::run(sql::query const& q, std::vector<std::string> params, table_callback
         [q, params = std::move(params), shared_done, write](pqxx::connection& conn) {
             // prepare() is a no-op when this connection already knows the name.
             conn.prepare(std::string(q.name), std::string(q.text));
+            bool const per_call = sql::plan_per_call(q);
+            auto run_in = [&](pqxx::transaction_base& tx) {
+                // SET LOCAL ends with the transaction: the lookups on this
+                // connection keep their cached plans.
+                if (per_call) tx.exec0(std::string(sql::force_custom_plan.text));
+                return to_table(tx.exec_prepared(std::string(q.name), pqxx::prepare::make_dynamic_params(params)));
+            };
             table t;
             if (write) {
                 pqxx::work tx{conn};
-                t = to_table(tx.exec_prepared(std::string(q.name), pqxx::prepare::make_dynamic_params(params)));
+                t = run_in(tx);
                 tx.commit();
             } else {
                 pqxx::read_transaction tx{conn};
-                t = to_table(tx.exec_prepared(std::string(q.name), pqxx::prepare::make_dynamic_params(params)));
+                t = run_in(tx);
             }
             (*shared_done)(std::move(t));
         },

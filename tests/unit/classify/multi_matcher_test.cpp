@@ -26,31 +26,41 @@ scan(multi_matcher const& m, std::string_view text)
 }
 
 /// What the matcher promises, done the slow way: lower-case, collapse
-/// whitespace, then test every pattern at every position.
+/// whitespace, then test every pattern at every position. Ends are reported
+/// in the original text: one past the byte that gave the match's last
+/// character (for a whitespace run, its first byte).
 hit_set
 naive(std::vector<std::string_view> const& patterns, std::string_view text)
 {
-    auto normalise = [](std::string_view s) {
+    auto const is_space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
+    auto normalise = [&](std::string_view s, std::vector<std::uint32_t>* raw_end) {
         std::string out;
-        for (char c : s) {
-            bool const space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-            if (space) {
-                if (out.empty() || out.back() != ' ') out.push_back(' ');
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            char const c = s[i];
+            if (is_space(c)) {
+                if (out.empty() || out.back() != ' ') {
+                    out.push_back(' ');
+                    if (raw_end) raw_end->push_back(static_cast<std::uint32_t>(i + 1));
+                }
             } else {
                 out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+                if (raw_end) raw_end->push_back(static_cast<std::uint32_t>(i + 1));
             }
         }
         return out;
     };
     // The text's whitespace collapses across the whole text, so a leading
     // space run counts once too.
-    std::string const t = normalise(text);
+    std::vector<std::uint32_t> raw_end;
+    std::string const t = normalise(text, &raw_end);
     hit_set out;
     for (std::uint32_t id = 0; id < patterns.size(); ++id) {
-        auto const p = normalise(patterns[id]);
+        auto const p = normalise(patterns[id], nullptr);
         if (p.empty()) continue;
         for (std::size_t at = t.find(p); at != std::string::npos; at = t.find(p, at + 1))
-            out.emplace(id, static_cast<std::uint32_t>(at + p.size()));
+            out.emplace(id, raw_end[at + p.size() - 1]);
     }
     return out;
 }
@@ -69,7 +79,7 @@ TEST_CASE("matcher finds overlapping and nested patterns", "[classify][matcher]"
     CHECK(hits.count({0, 4}) == 1);  // "he", nested in "she"
     CHECK(hits.count({7, 4}) == 1);  // the duplicate "he" is reported as well
     CHECK(hits.count({3, 6}) == 1);  // "hers"
-    CHECK(hits.count({4, 19}) == 1); // "user unknown" across a tab and a double space
+    CHECK(hits.count({4, 20}) == 1); // "user unknown" across a tab and a double space
     CHECK(m.pattern_length(4) == 12);
 }
 
@@ -96,6 +106,28 @@ TEST_CASE("matcher agrees with a naive search on random text", "[classify][match
         std::string text(static_cast<std::size_t>(length(rng)), ' ');
         for (auto& c : text) c = alphabet[pick(rng)];
         INFO(text);
-        REQUIRE(scan(m, text) == naive(patterns, text));
+        auto const hits = scan(m, text);
+        REQUIRE(hits == naive(patterns, text));
+        // match_start walks back to the byte the match begins on: the
+        // normalised text from there to the end is the pattern.
+        for (auto const& [id, end] : hits) {
+            auto const start = m.match_start(text, id, end);
+            std::string piece;
+            for (std::size_t i = start; i < end; ++i) {
+                char const c = text[i];
+                bool const space = c == ' ' || c == '\t' || c == '\n';
+                if (space) {
+                    if (piece.empty() || piece.back() != ' ') piece.push_back(' ');
+                } else {
+                    piece.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+                }
+            }
+            std::string want;
+            for (char const c : patterns[id])
+                if (c != ' ' || want.empty() || want.back() != ' ') want.push_back(c);
+            REQUIRE(piece == want);
+            auto const blank = [](char c) { return c == ' ' || c == '\t' || c == '\n'; };
+            REQUIRE((start == 0 || !blank(text[start]) || !blank(text[start - 1])));
+        }
     }
 }
