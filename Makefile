@@ -76,8 +76,11 @@ integration: build
 
 # The hidden [.reliability] cases (a PostgreSQL outage of over a minute under
 # load, kill -9 during an outage): a few minutes, bounded, on 127.0.0.1.
+# The cluster gets a port of its own: while it is stopped, another
+# pg_virtualenv starting on this machine would otherwise take the default one.
+RELIABILITY_PGPORT ?= 54915
 reliability: build
-	pg_virtualenv -t -v 15 $(BUILD_DIR)/tests/rebound_integration_tests "[reliability]"
+	PGPORT=$(RELIABILITY_PGPORT) pg_virtualenv -t -v 15 $(BUILD_DIR)/tests/rebound_integration_tests "[reliability]"
 
 browser: build browser-deps
 	pg_virtualenv -t -v 15 ctest --test-dir $(BUILD_DIR) --output-on-failure -L browser

@@ -9,7 +9,7 @@
 // text taken from store::sql (linked from rebound_core, so the SQL cannot
 // drift from the service): the advisory locks of the batch's recipient
 // shards, COPY into the staging table, merge_staged (INSERT ... ON CONFLICT
-// DO NOTHING), upsert_recipient_state, upsert_daily_stats and the two notice
+// DO NOTHING), upsert_recipient_state, the three daily rollups and the two notice
 // statements; from N sessions that own disjoint recipient shards, exactly as
 // rebound's writers do.
 //
@@ -26,6 +26,7 @@
 #include "classify/actions.hpp"
 #include "classify/classifier.hpp"
 #include "providers/registry.hpp"
+#include "store/copy_rows.hpp"
 #include "store/queries.hpp"
 
 #include <pqxx/pqxx>
@@ -205,23 +206,11 @@ for_each_stored_event(options const& o, std::uint64_t source_events, F&& f)
     return stored;
 }
 
-/// COPY text escaping, as libpqxx's stream_to does it for rebound.
+/// COPY text escaping (the plain COPY mode's typed rows).
 void
 put_copy(std::string& out, std::string_view s)
 {
-    for (char c : s) {
-        switch (c) {
-        case '\0': break;  // rebound drops NUL too (ingest_writer.cpp, without_nul)
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\v': out += "\\v"; break;
-        default: out.push_back(c);
-        }
-    }
+    rebound::store::append_copy_text(out, s);
 }
 
 /// NULL for empty text, as the typed columns of events want it.
@@ -232,44 +221,15 @@ put_copy_or_null(std::string& out, std::string_view s)
     else put_copy(out, s);
 }
 
-/// A row of rebound_staging, column for column what ingest_writer.cpp's
-/// write_batch sends.
+/// A row of rebound_staging: the very bytes rebound's writer sends.
 std::string
 staging_line(normalized_event const& e, int seq)
 {
     std::string l;
     l.reserve(e.raw_json.size() + e.diagnostic.size() + 256);
-    auto col = [&](std::string_view s) {
-        put_copy(l, s);
-        l.push_back('\t');
-    };
-    col(std::to_string(seq));
-    col(e.provider);
-    col(e.source);
-    col(e.provider_event_id);
-    col(rebound::model::to_string(e.type));
-    col(e.recipient);
-    col(e.recipient_domain);
-    col(std::to_string(e.occurred_at));
-    col(e.smtp_code ? std::to_string(*e.smtp_code) : std::string{});
-    col(e.enhanced_status);
-    col(e.diagnostic);
-    col(e.esp_message_id);
-    col(e.esp_class);
-    col(e.esp_type);
-    col(e.remote_mta);
-    col(e.user_ref);
-    col(e.reason);
-    col(e.sev == rebound::model::severity::none ? std::string_view{} : rebound::model::to_string(e.sev));
-    col(std::to_string(e.classifier_version));
-    put_copy(l, e.raw_json);
+    rebound::store::append_staging_row(l, e, seq);
     return l;
 }
-
-std::vector<std::string> const staging_columns{
-    "seq", "provider", "source", "provider_event_id", "event_type", "recipient", "recipient_domain",
-    "occurred_us", "smtp_code", "enhanced_status", "diagnostic", "esp_message_id", "esp_class", "esp_type",
-    "remote_mta", "user_ref", "reason", "severity", "classifier_version", "raw"};
 
 std::vector<std::string> const event_columns{
     "provider", "source", "provider_event_id", "event_type", "recipient", "recipient_domain", "occurred_at",
@@ -369,7 +329,7 @@ insert_sql(std::size_t rows)
 /// One transaction (COPY modes) or one statement (INSERT modes).
 struct batch {
     std::vector<std::string> lines;   // COPY modes: one line per row
-    std::vector<unsigned> shards;     // logical shards touched (full, merge), ascending
+    std::string shard_list;           // logical shards touched (staged modes), an ascending int[] literal
     std::vector<std::string> params;  // INSERT modes: insert_columns parameters per row
     std::size_t rows = 0;
 };
@@ -390,8 +350,10 @@ prepare(options const& o, std::string const& mode, std::uint64_t source_events, 
 
     auto close_batch = [&](unsigned s) {
         auto& b = work[s].batches.back();
+        b.shard_list = "{";
         for (unsigned i = 0; i < logical_shards; ++i)
-            if (touched[s][i]) b.shards.push_back(i);
+            if (touched[s][i]) b.shard_list += (b.shard_list.size() > 1 ? "," : "") + std::to_string(i);
+        b.shard_list += "}";
         touched[s].assign(logical_shards, false);
         seq[s] = 0;
     };
@@ -496,10 +458,12 @@ run_session(options const& o, std::string const& mode, session_work const& work,
                 pqxx::nontransaction tx{conn};
                 tx.exec(std::string(sql::create_staging.text));
             }
-            conn.prepare(std::string(sql::lock_shard.name), std::string(sql::lock_shard.text));
+            conn.prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
             conn.prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
             conn.prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
             conn.prepare(std::string(sql::upsert_daily_stats.name), std::string(sql::upsert_daily_stats.text));
+            conn.prepare(std::string(sql::upsert_daily_totals.name), std::string(sql::upsert_daily_totals.text));
+            conn.prepare(std::string(sql::upsert_daily_domain_totals.name), std::string(sql::upsert_daily_domain_totals.text));
             conn.prepare(std::string(sql::open_notices.name), std::string(sql::open_notices.text));
             conn.prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
         } else if (mode == "insert") {
@@ -514,14 +478,16 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             if (failed) return;
             if (staged_mode(mode)) {
                 pqxx::work tx{conn};
-                for (auto const s : b.shards) tx.exec_prepared(std::string(sql::lock_shard.name), static_cast<int>(s));
-                raw_copy copy{tx, std::string(sql::staging_table), staging_columns};
+                tx.exec_prepared(std::string(sql::lock_shards.name), b.shard_list);
+                raw_copy copy{tx, std::string(sql::staging_table), rebound::store::staging_columns()};
                 for (auto const& l : b.lines) copy.write_raw_line(l);
                 copy.complete();
                 tx.exec_prepared(std::string(sql::merge_staged.name));
                 if (mode != "merge") tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
                 if (mode == "full") {
                     tx.exec_prepared(std::string(sql::upsert_daily_stats.name), slot);
+                    tx.exec_prepared(std::string(sql::upsert_daily_totals.name), slot);
+                    tx.exec_prepared(std::string(sql::upsert_daily_domain_totals.name), slot);
                     tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons);
                     tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
                 }

@@ -307,7 +307,8 @@ def explain_cases(db):
                 db=db).strip()
     cur_at, cur_rcpt = psql(
         "SELECT rebound_iso(last_soft_at), recipient FROM recipient_state WHERE last_soft_at IS NOT NULL "
-        "ORDER BY last_soft_at DESC, recipient DESC OFFSET 2000 LIMIT 1", db=db, ).strip().split("|")
+        "ORDER BY last_soft_at DESC, recipient DESC OFFSET least(2000, (SELECT count(last_soft_at) / 2 FROM recipient_state)) "
+        "LIMIT 1", db=db, ).strip().split("|")
     today = psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')", db=db).strip()
     from_day = psql("SELECT to_char(now() AT TIME ZONE 'UTC' - interval '29 days', 'YYYY-MM-DD')", db=db).strip()
     week = "604800"
@@ -345,21 +346,48 @@ SCAN_RE = re.compile(r"(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan|Bi
                      r"(?: Backward)?(?: using (\S+))? on (\S+)")
 
 
-def plan_summary(lines):
+def partition_map(db):
+    """Where events is partitioned (schema/004): each partition and partition
+    index -> its parent's name, and the partitions that hold no row."""
+    parent = {}
+    for line in psql("SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                     "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname LIKE 'events%'", db=db).splitlines():
+        child, par = line.split("|")
+        parent[child] = par
+    empty = set()
+    for child, par in parent.items():
+        if par == "events" and psql(f'SELECT NOT EXISTS (SELECT 1 FROM "{child}")', db=db).strip() == "t":
+            empty.add(child)
+    return parent, empty
+
+
+def plan_summary(lines, parent=None, empty=None):
+    """Indexes and sequential scans of a plan, partitions folded into their
+    parent (an empty partition's sequential scan reads nothing and is listed
+    apart)."""
+    parent, empty = parent or {}, empty or set()
     text = "\n".join(lines)
-    indexes, seqs = [], []
+    indexes, seqs, empty_seqs = [], [], []
     for m in SCAN_RE.finditer(text):
         kind, index, rel = m.group(1), m.group(2), m.group(3)
         if kind == "Bitmap Index Scan":
             index, rel = rel, None
         if kind == "Seq Scan":
+            if rel in empty:
+                if rel not in empty_seqs:
+                    empty_seqs.append(rel)
+                continue
+            rel = parent.get(rel, rel)
             if rel not in seqs:
                 seqs.append(rel)
-        elif index and index not in indexes:
-            indexes.append(index)
+        elif index:
+            index = parent.get(index, index)
+            if index not in indexes:
+                indexes.append(index)
     exec_ms = re.search(r"Execution Time: ([\d.]+) ms", text)
     plan_ms = re.search(r"Planning Time: ([\d.]+) ms", text)
-    return {"indexes": indexes, "seq_scans": seqs, "generic": bool(re.search(r"\$\d", text)),
+    return {"indexes": indexes, "seq_scans": seqs, "empty_partition_seq_scans": empty_seqs,
+            "generic": bool(re.search(r"\$\d", text)),
             "seq_scan_events": any(s == "events" or s.startswith("events ") for s in seqs),
             "execution_ms": float(exec_ms.group(1)) if exec_ms else None,
             "planning_ms": float(plan_ms.group(1)) if plan_ms else None}
@@ -367,6 +395,7 @@ def plan_summary(lines):
 
 def run_explain(args):
     cases = explain_cases(args.db)
+    parent, empty = partition_map(args.db)
     per_call_file = os.path.join(args.sql_dir, "plan_per_call.txt")
     per_call = set(open(per_call_file).read().split()) if os.path.exists(per_call_file) else set()
     script = ["\\set ON_ERROR_STOP on"]
@@ -407,18 +436,23 @@ def run_explain(args):
                        "(`SET LOCAL plan_cache_mode = force_custom_plan`, store/reader.cpp: the soft-bounce and "
                        "notice lists and every stats statement), otherwise what a prepared statement runs by "
                        "default after five executions with these parameters.", ""]
+    if parent:
+        md += ["events is partitioned: partition scans are folded into their parent's name; a sequential scan of "
+               "an empty partition (a future month, or events_default when nothing waits there) reads no row and is "
+               "listed apart.", ""]
     md.append("| query | SQL name | plan | execution ms | indexes used | seq scans |")
     md.append("|---|---|---|---:|---|---|")
     for i, (label, qname, params) in enumerate(cases):
         for mode in ("custom", "generic", "auto"):
-            s = plan_summary(plans.get((i, mode), []))
+            s = plan_summary(plans.get((i, mode), []), parent, empty)
             s.update({"case": label, "query": qname, "plan": mode})
             summary.append(s)
             shown_mode = mode if mode != "auto" else (
                 "service → custom (per call)" if qname in per_call else
                 "service → auto → " + ("generic" if s["generic"] else "custom"))
             md.append(f"| {label} | `{qname}` | {shown_mode} | {s['execution_ms']} | {', '.join(s['indexes']) or '-'} | "
-                      f"{', '.join(s['seq_scans']) or 'none'}{' **(events!)**' if s['seq_scan_events'] else ''} |")
+                      f"{', '.join(s['seq_scans']) or 'none'}{' **(events!)**' if s['seq_scan_events'] else ''}"
+                      f"{' (+ empty partitions: ' + ', '.join(s['empty_partition_seq_scans']) + ')' if s['empty_partition_seq_scans'] else ''} |")
     md.append("")
     for i, (label, qname, params) in enumerate(cases):
         shown = [p if len(p) < 120 else p[:100] + f"... ({len(p)} chars)" for p in params]
@@ -441,7 +475,8 @@ def run_explain(args):
         mode = s["plan"] if s["plan"] != "auto" else (
             "svc>call" if s["query"] in per_call else "auto>gen" if s["generic"] else "auto>cus")
         print(f"  {s['case']:<52} {mode:<8} {s['execution_ms'] or 0:9.2f} ms  "
-              f"idx={','.join(s['indexes']) or '-'}  seq={','.join(s['seq_scans']) or 'none'}")
+              f"idx={','.join(s['indexes']) or '-'}  seq={','.join(s['seq_scans']) or 'none'}"
+              f"{'  empty-partition-seq=' + str(len(s['empty_partition_seq_scans'])) if s['empty_partition_seq_scans'] else ''}")
     print(f"  sequential scans of events: {len(bad)}" + ("" if not bad else "  <-- " + "; ".join(
         f"{s['case']} ({s['plan']})" for s in bad)))
 

@@ -84,8 +84,29 @@ if [ -z "${QBENCH_INNER:-}" ]; then
   # An interactive QBENCH_KEEP=1 must read the terminal, which timeout's own
   # process group cannot; then only pg_virtualenv itself is timed out.
   fg=(); [ "${QBENCH_KEEP:-0}" = 1 ] && [ -t 0 ] && fg=(--foreground)
+  # Other users of the machine run pg_virtualenv too, which would start every
+  # cluster on port 5432 and share /var/run/postgresql/15-regress.pid (so one
+  # run's cleanup could stop another's cluster): a free port and a pid file of
+  # our own keep the clusters apart.
+  QB_PORT=${PGPORT:-$(python3 -c '
+import os, random, socket
+for _ in range(200):
+    p = random.randint(50000, 59999)
+    if os.path.exists(f"/var/run/postgresql/.s.PGSQL.{p}"):
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break')}
+  say "cluster on port $QB_PORT"
   set +e
-  timeout "${fg[@]}" -k 30 "$TIMEOUT" pg_virtualenv -t -v 15 \
+  PGPORT=$QB_PORT timeout "${fg[@]}" -k 30 "$TIMEOUT" pg_virtualenv -t -v 15 \
+    -o "external_pid_file=/tmp/rebound-qbench-$QB_PORT.pid" \
     -o "shared_buffers=$SHARED_BUFFERS" -o wal_level=minimal -o max_wal_senders=0 -o fsync=off \
     -o synchronous_commit=off -o full_page_writes=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
     -o maintenance_work_mem=1GB -o autovacuum=off -o shared_preload_libraries=pg_stat_statements \

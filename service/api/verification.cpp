@@ -51,10 +51,27 @@ document_cache::find(std::string const& url) const
 void
 document_cache::fetch(std::string const& url, std::function<void(bool)> done)
 {
+    // After a failure, requests naming the same URL fail at once for a while
+    // instead of each waiting out its own fetch timeout while the host is
+    // unreachable; the ESP retries them later.
+    auto const now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock{mutex_};
+        auto const it = failed_until_.find(url);
+        if (it != failed_until_.end()) {
+            if (it->second > now) return done(false);
+            failed_until_.erase(it);
+        }
+    }
     fetcher_.get(url, [this, url, done = std::move(done)](boost::system::error_code ec, unsigned status, std::string body) {
         if (ec || status != 200 || body.empty()) {
             log::warn("fetching a verification document failed",
                       {{"url", url}, {"status", std::to_string(status)}, {"error", ec ? ec.message() : std::string{}}});
+            {
+                std::lock_guard lock{mutex_};
+                if (failed_until_.size() >= capacity_) failed_until_.clear();
+                failed_until_[url] = std::chrono::steady_clock::now() + failure_backoff;
+            }
             return done(false);
         }
         {

@@ -28,8 +28,11 @@ public:
 
     std::optional<std::string> find(std::string const& url) const;
 
-    /// Fetches and stores `url`; `done(true)` once it is in the cache.
+    /// Fetches and stores `url`; `done(true)` once it is in the cache. A URL
+    /// whose fetch failed is not tried again for `failure_backoff`.
     void fetch(std::string const& url, std::function<void(bool)> done);
+
+    static constexpr std::chrono::seconds failure_backoff{30};
 
     std::size_t preloaded() const noexcept { return preloaded_; }
 
@@ -38,6 +41,7 @@ private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::string> by_url_;
     std::unordered_map<std::string, std::string> by_file_name_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> failed_until_;
     std::size_t capacity_;
     std::size_t preloaded_ = 0;
 };

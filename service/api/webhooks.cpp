@@ -137,7 +137,7 @@ public:
     start()
     {
         std::vector<std::string> missing;
-        for (auto const& url : provider_.prerequisites(view())) {
+        for (auto const& url : provider_.prerequisites(view(), settings_)) {
             if (auto doc = ctx_.documents.find(url)) settings_.fetched[url] = std::move(*doc);
             else if (verify::is_sns_certificate_url(url)) missing.push_back(url);
         }

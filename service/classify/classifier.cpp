@@ -325,9 +325,16 @@ is_pseudo_status(std::string_view s) noexcept
 //------------------------------------------------------------------------------
 // Everything known about one event, gathered before deciding
 
+/// What the reply parser said, however it was run (with or without the text).
+struct reply_facts {
+    std::optional<int> code;
+    std::string_view enhanced;
+    bool anything = false;  // a code, a status or some text
+};
+
 struct evidence {
     classify_input const& in;
-    smtp_reply const& reply;
+    reply_facts const& reply;
     occurrences seen;
     text_verdict provider_words;
     text_verdict generic_words;
@@ -341,7 +348,7 @@ struct evidence {
     rules::esp_hint const* class_hint = nullptr;
     rules::esp_hint const* type_hint = nullptr;
 
-    evidence(classify_input const& input, smtp_reply const& parsed, compiled_tables const& t)
+    evidence(classify_input const& input, reply_facts const& parsed, compiled_tables const& t)
         : in(input),
           reply(parsed),
           seen(t, input.diagnostic.substr(0, std::min(input.diagnostic.size(), max_scanned_bytes)))
@@ -472,12 +479,16 @@ struct decision {
     bounce_reason reason = bounce_reason::none;
     double confidence = 0.0;
     std::string matched;
+    // Whether `matched` is written: classify_event stores no description,
+    // and building it was a fair share of the cost per event.
+    bool describe = true;
 
     bool decide(source kind, bounce_reason r, detail const& what)
     {
         auto const& info = sources[static_cast<std::size_t>(kind)];
         reason = r;
         confidence = info.confidence;
+        if (!describe) return true;
         // Room for the label, the detail and a few notes: one allocation.
         matched.reserve(info.label.size() + what.size() + 96);
         matched.assign(info.label);
@@ -487,9 +498,10 @@ struct decision {
 
     void note(std::string_view what, detail const& more, double adjust)
     {
+        confidence = std::clamp(confidence + adjust, 0.05, 0.99);
+        if (!describe) return;
         matched.append("; ").append(what);
         append_detail(more);
-        confidence = std::clamp(confidence + adjust, 0.05, 0.99);
     }
 
 private:
@@ -502,14 +514,14 @@ private:
 };
 
 detail
-describe(rules::text_rule const& r)
+detail_of(rules::text_rule const& r)
 {
     if (r.then.empty()) return {r.fragment};
     return {r.fragment, "...", r.then};
 }
 
 detail
-describe(rules::esp_hint const& h)
+detail_of(rules::esp_hint const& h)
 {
     return {h.provider, "/", h.value};
 }
@@ -526,14 +538,14 @@ bool
 by_decisive_hint(evidence const& ev, decision& d)
 {
     auto const* hint = ev.hint_of(rules::hint_strength::decides);
-    return hint && d.decide(source::esp_decides, hint->reason, describe(*hint));
+    return hint && d.decide(source::esp_decides, hint->reason, detail_of(*hint));
 }
 
 bool
 by_drop_wording(evidence const& ev, decision& d)
 {
     if (ev.in.type != event_type::drop || !ev.drop_words.rule) return false;
-    return d.decide(source::drop_wording, ev.drop_words.reason, describe(*ev.drop_words.rule));
+    return d.decide(source::drop_wording, ev.drop_words.reason, detail_of(*ev.drop_words.rule));
 }
 
 /// "User unknown" after DATA, or with a status that says the message rather
@@ -567,7 +579,7 @@ by_wording(evidence const& ev, decision& d)
     auto const& verdict = ev.provider_words.rule ? ev.provider_words : ev.generic_words;
     if (!verdict.rule) return false;
     auto const kind = &verdict == &ev.provider_words ? source::provider_wording : source::wording;
-    d.decide(kind, verdict.reason, describe(*verdict.rule));
+    d.decide(kind, verdict.reason, detail_of(*verdict.rule));
     if (verdict.contested) d.note("contested", "", -0.1);
     refine_unknown_user(ev, kind, d);
 
@@ -577,7 +589,7 @@ by_wording(evidence const& ev, decision& d)
     else if (coded != bounce_reason::none)
         d.note("status-differs", ev.status, -0.05);
     if (auto const* hint = ev.hint_of(rules::hint_strength::suggests); hint && hint->reason != d.reason)
-        d.note("esp-differs", describe(*hint), -0.1);
+        d.note("esp-differs", detail_of(*hint), -0.1);
     return true;
 }
 
@@ -585,7 +597,7 @@ bool
 by_suggested_hint(evidence const& ev, decision& d)
 {
     auto const* hint = ev.hint_of(rules::hint_strength::suggests);
-    return hint && d.decide(source::esp_suggests, hint->reason, describe(*hint));
+    return hint && d.decide(source::esp_suggests, hint->reason, detail_of(*hint));
 }
 
 bool
@@ -654,17 +666,17 @@ by_syntax_code(evidence const& ev, decision& d)
 void
 undecided(evidence const& ev, decision& d)
 {
-    bool const anything = !ev.reply.text.empty() || ev.reply.code || !ev.reply.enhanced.empty();
-    if (anything)
+    if (ev.reply.anything)
         d.decide(source::onhold, bounce_reason::onhold, "");
     else
         d.decide(source::undefined, bounce_reason::undefined, "");
 }
 
 decision
-decide(evidence const& ev)
+decide(evidence const& ev, bool describe)
 {
     decision d;
+    d.describe = describe;
     if (by_event(ev, d) || by_decisive_hint(ev, d) || by_drop_wording(ev, d) || by_wording(ev, d) ||
         by_suggested_hint(ev, d) || by_codes(ev, d) || by_event_type(ev, d) || by_status_class(ev, d) ||
         by_session_stage(ev, d) || by_syntax_code(ev, d))
@@ -694,6 +706,22 @@ severity_of(evidence const& ev, bounce_reason r) noexcept
     return kills_address(r, ev.temporary) && !ev.never_hard() ? severity::hard : severity::soft;
 }
 
+/// Everything after parsing: the evidence, the decision and the severity.
+decision
+classify_parsed(classify_input const& in, reply_facts const& reply, bool describe, severity& sev)
+{
+    evidence const ev(in, reply, tables());
+    auto d = decide(ev, describe);
+
+    sev = severity_of(ev, d.reason);
+    if (ev.never_hard() && kills_address(d.reason, ev.temporary) && sev != severity::none) {
+        // The ESP says temporary, the words say the address is dead: one of
+        // them is wrong, so say so and stay soft.
+        d.note("kept-soft", detail_of(*ev.hint_saying(rules::failure_duration::temporary)), -0.15);
+    }
+    return d;
+}
+
 }  // namespace
 
 classification
@@ -701,15 +729,12 @@ classify(classify_input const& in)
 {
     classification out;
     out.reply = parse_smtp_reply(smtp_reply_fields{in.smtp_code, in.enhanced_status, in.diagnostic});
-    evidence const ev(in, out.reply, tables());
-    auto d = decide(ev);
-
-    out.sev = severity_of(ev, d.reason);
-    if (ev.never_hard() && kills_address(d.reason, ev.temporary) && out.sev != severity::none) {
-        // The ESP says temporary, the words say the address is dead: one of
-        // them is wrong, so say so and stay soft.
-        d.note("kept-soft", describe(*ev.hint_saying(rules::failure_duration::temporary)), -0.15);
-    }
+    reply_facts const facts{
+        .code = out.reply.code,
+        .enhanced = out.reply.enhanced,
+        .anything = !out.reply.text.empty() || out.reply.code || !out.reply.enhanced.empty(),
+    };
+    auto d = classify_parsed(in, facts, true, out.sev);
     out.reason = d.reason;
     out.confidence = d.confidence;
     out.matched = std::move(d.matched);
@@ -719,6 +744,24 @@ classify(classify_input const& in)
 void
 classify_event(model::normalized_event& e)
 {
+    e.classifier_version = classifier_version;
+    smtp_reply_fields const fields{e.smtp_code, e.enhanced_status, e.diagnostic};
+    auto const fill_reply = [&](smtp_reply_head const& head) {
+        if (!e.smtp_code) e.smtp_code = head.code;
+        if (e.enhanced_status.empty()) e.enhanced_status.assign(head.enhanced());
+    };
+
+    // Deliveries and complaints are decided by their type alone (no reason,
+    // resp. feedback; no severity): the text is only read for the reply
+    // code and status columns, and only when the provider left them empty.
+    if (e.type == event_type::delivered || e.type == event_type::complaint) {
+        e.reason.assign(to_string(e.type == event_type::delivered ? bounce_reason::none : bounce_reason::feedback));
+        e.sev = severity::none;
+        if (!e.smtp_code || e.enhanced_status.empty()) fill_reply(parse_smtp_reply_head(fields));
+        return;
+    }
+
+    auto const head = parse_smtp_reply_head(fields);
     classify_input const in{
         .type = e.type,
         .provider = e.provider,
@@ -730,12 +773,12 @@ classify_event(model::normalized_event& e)
         .remote_host = e.remote_mta,
         .smtp_command = {},
     };
-    auto c = classify(in);
-    e.reason = std::string(to_string(c.reason));
-    e.sev = c.sev;
-    e.classifier_version = classifier_version;
-    if (!e.smtp_code) e.smtp_code = c.reply.code;
-    if (e.enhanced_status.empty()) e.enhanced_status = std::move(c.reply.enhanced);
+    reply_facts const facts{.code = head.code, .enhanced = head.enhanced(), .anything = head.anything};
+    severity sev = severity::none;
+    auto const d = classify_parsed(in, facts, false, sev);
+    e.reason.assign(to_string(d.reason));
+    e.sev = sev;
+    fill_reply(head);
 }
 
 }  // namespace rebound::classify

@@ -2,6 +2,7 @@
 // checks: the input is whatever an ESP (or an attacker) put in a JSON string.
 #include "classify/smtp_reply.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -347,24 +348,68 @@ is_enhanced_status(std::string_view s) noexcept
     return !s.empty() && enhanced_at(s, 0) == s.size();
 }
 
-smtp_reply
-parse_smtp_reply(std::string_view raw)
+namespace {
+
+/// What parse_reply found; `enhanced` points into the input or into `joined`.
+struct parsed_reply {
+    std::optional<int> code;
+    std::string_view enhanced;
+    bool anything = false;  // a code, a status or some text
+};
+
+/// The parser behind both entry points. With `build_text` it leaves the
+/// reply's text, trimmed, in `joined`. Without it, `joined` is only scratch
+/// space, used when the status has to be looked for in the text: the code
+/// and status are decided by the first line (or the embedded reply) alone,
+/// and the text is only built when neither gave a status.
+parsed_reply
+parse_reply(std::string_view raw, std::string& joined, bool build_text)
 {
-    smtp_reply out;
+    parsed_reply out;
     std::string_view const s = strip_wrappers(raw);
+    joined.clear();
 
     // The first line decides the shape; later lines are continuations of the
     // same reply ("550-5.1.1 ...\n550 5.1.1 ...") or wrapped text.
     std::size_t line_end = s.find('\n');
     std::string_view const first = s.substr(0, line_end);
     auto lead = read_leading(trim(first));
-    // The text is built in place in out.text: it is what the caller keeps.
-    std::string& joined = out.text;
-    joined.reserve(s.size());
-
-    if (lead.code || !lead.enhanced.empty()) {
+    bool const leading_shape = lead.code || !lead.enhanced.empty();
+    found_at embedded;
+    leading_reply inner;
+    if (leading_shape) {
         out.code = lead.code;
-        out.enhanced = std::string(lead.enhanced);
+        out.enhanced = lead.enhanced;
+    } else if (embedded = find_embedded_code(s); embedded.pos != npos) {
+        inner = read_leading(s.substr(embedded.pos));
+        out.code = inner.code;
+        out.enhanced = inner.enhanced;
+    }
+
+    if (!build_text) {
+        if (!out.enhanced.empty()) {
+            out.anything = true;
+            return out;
+        }
+        if (!out.code) {
+            // No reply shape: the text is the whole input, collapsed, and a
+            // status is searched in it. Collapsing never touches digits or
+            // dots and turns blanks into spaces, which end a token just the
+            // same, so the input itself can be searched.
+            auto const found = find_enhanced(s, std::nullopt);
+            if (found.pos != npos) out.enhanced = s.substr(found.pos, found.len);
+            out.anything = !out.enhanced.empty() ||
+                           std::any_of(s.begin(), s.end(), [](char c) {
+                               auto const u = static_cast<unsigned char>(c);
+                               return u > 0x20 && u != 0x7f;
+                           });
+            return out;
+        }
+    }
+
+    // The text is built in `joined`.
+    joined.reserve(s.size());
+    if (leading_shape) {
         append_collapsed(joined, strip_leading_separators(lead.rest));
         while (line_end != npos) {
             std::size_t const start = line_end + 1;
@@ -375,10 +420,7 @@ parse_smtp_reply(std::string_view raw)
             joined.push_back(' ');
             append_collapsed(joined, same_reply ? strip_leading_separators(cont.rest) : line);
         }
-    } else if (auto const at = find_embedded_code(s); at.pos != npos) {
-        auto const inner = read_leading(s.substr(at.pos));
-        out.code = inner.code;
-        out.enhanced = std::string(inner.enhanced);
+    } else if (embedded.pos != npos) {
         append_collapsed(joined, strip_leading_separators(inner.rest));
     } else {
         append_collapsed(joined, s);
@@ -386,19 +428,80 @@ parse_smtp_reply(std::string_view raw)
 
     if (out.code && has_continuation_marker(joined, *out.code))
         joined = drop_continuation_markers(joined, *out.code, out.enhanced);
+    std::size_t status_at = npos;
     if (out.enhanced.empty()) {
         // "550 sorry, no mailbox here by that name (#5.1.1 - chkusr)"
         auto const found = find_enhanced(joined, out.code);
-        if (found.pos != npos) out.enhanced = joined.substr(found.pos, found.len);
+        if (found.pos != npos) {
+            status_at = found.pos;
+            out.enhanced = std::string_view(joined).substr(found.pos, found.len);
+        }
     }
     auto const trimmed = trim(joined);
+    out.anything = out.code || !out.enhanced.empty() || !trimmed.empty();
     if (trimmed.size() != joined.size()) {
         auto const from = static_cast<std::size_t>(trimmed.data() - joined.data());
         auto const length = trimmed.size();
         joined.erase(0, from);
         joined.resize(length);
+        // A status found in the text moved with it.
+        if (status_at != npos) out.enhanced = std::string_view(joined).substr(status_at - from, out.enhanced.size());
     }
+    return out;
+}
+
+bool
+disagree(std::optional<int> code, std::string_view enhanced) noexcept
+{
+    return code && !enhanced.empty() && enhanced[0] - '0' != *code / 100;
+}
+
+/// A valid structured status field: trimmed, without qmail's '#'.
+std::string_view
+status_field(std::string_view enhanced) noexcept
+{
+    enhanced = trim(enhanced);
+    if (!enhanced.empty() && enhanced.front() == '#') enhanced.remove_prefix(1);
+    return is_enhanced_status(enhanced) ? enhanced : std::string_view{};
+}
+
+}  // namespace
+
+smtp_reply
+parse_smtp_reply(std::string_view raw)
+{
+    smtp_reply out;
+    auto const found = parse_reply(raw, out.text, true);
+    out.code = found.code;
+    out.enhanced = std::string(found.enhanced);
     note_disagreement(out);
+    return out;
+}
+
+smtp_reply_head
+parse_smtp_reply_head(smtp_reply_fields const& fields)
+{
+    smtp_reply_head out;
+    std::optional<int> code;
+    if (fields.code && is_reply_code(*fields.code)) code = fields.code;
+    auto enhanced = status_field(fields.enhanced);
+    if (code && !enhanced.empty()) {
+        // Both structured fields are valid and win: the text cannot change
+        // the result, so it is not read.
+        out.anything = true;
+    } else {
+        // Scratch space kept per thread: the text is only built now and
+        // then, and then without an allocation.
+        thread_local std::string scratch;
+        auto const found = parse_reply(fields.text, scratch, false);
+        if (!code) code = found.code;
+        if (enhanced.empty()) enhanced = found.enhanced;
+        out.anything = found.anything || code || !enhanced.empty();
+    }
+    out.code = code;
+    out.enhanced_length = static_cast<std::uint8_t>(std::min(enhanced.size(), sizeof out.enhanced_text));
+    std::copy_n(enhanced.data(), out.enhanced_length, out.enhanced_text);
+    out.classes_disagree = disagree(code, out.enhanced());
     return out;
 }
 
@@ -409,9 +512,7 @@ parse_smtp_reply(smtp_reply_fields const& fields)
     // Structured fields win over what the text says: they are what the ESP
     // recorded from the session, the text is often a later rewording.
     if (fields.code && is_reply_code(*fields.code)) out.code = fields.code;
-    auto enhanced = trim(fields.enhanced);
-    if (!enhanced.empty() && enhanced.front() == '#') enhanced.remove_prefix(1);
-    if (is_enhanced_status(enhanced)) out.enhanced = std::string(enhanced);
+    if (auto const enhanced = status_field(fields.enhanced); !enhanced.empty()) out.enhanced = std::string(enhanced);
     note_disagreement(out);
     return out;
 }

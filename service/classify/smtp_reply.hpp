@@ -12,6 +12,7 @@
 // input.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,20 @@ struct smtp_reply_fields {
     std::string_view text;
 };
 smtp_reply parse_smtp_reply(smtp_reply_fields const& fields);
+
+/// What parse_smtp_reply(fields) says about the code and the status, without
+/// the text: what the classifier needs per event. Allocates nothing, and
+/// does not read the text when both fields are valid.
+struct smtp_reply_head {
+    std::optional<int> code;
+    char enhanced_text[12] = {};  // a status is at most 9 characters ("5.123.123")
+    std::uint8_t enhanced_length = 0;
+    bool classes_disagree = false;
+    bool anything = false;  // a code, a status or some text (after trimming)
+
+    std::string_view enhanced() const noexcept { return {enhanced_text, enhanced_length}; }
+};
+smtp_reply_head parse_smtp_reply_head(smtp_reply_fields const& fields);
 
 /// 200..599.
 bool is_reply_code(int code) noexcept;

@@ -38,14 +38,53 @@ raw_of(simdjson::ondemand::value& value)
 
 }  // namespace
 
+struct document::parsers {
+    simdjson::dom::parser dom;
+    simdjson::ondemand::parser ondemand;
+    bool in_use = false;
+};
+
+namespace {
+
+document::parsers*
+this_threads_parsers()
+{
+    thread_local document::parsers mine;
+    return &mine;
+}
+
+}  // namespace
+
+document::document()
+    : document([] {
+          auto* const mine = this_threads_parsers();
+          if (mine->in_use) return handle{new parsers, true};  // nested: a set of its own
+          mine->in_use = true;
+          return handle{mine, false};
+      }())
+{}
+
+document::document(handle h) : parser(h.p->dom), splitter(h.p->ondemand), borrowed_(h.p), owned_(h.owned) {}
+
+document::~document()
+{
+    if (owned_)
+        delete borrowed_;
+    else
+        borrowed_->in_use = false;
+}
+
+namespace {
+
+/// split_events, also giving the validated DOM root.
 boost::system::result<std::vector<std::string_view>>
-split_events(document& doc, std::string_view body, shape allowed)
+split(document& doc, std::string_view body, shape allowed, dom::element& dom_root)
 {
     doc.buffer = simdjson::padded_string(body);
 
     // On-demand gives each element's exact bytes (raw_json), which the DOM
     // cannot; the DOM then reads fields from each slice.
-    simdjson::ondemand::parser od;
+    auto& od = doc.splitter;
     auto parsed = od.iterate(doc.buffer);
     if (parsed.error()) return errc::malformed_body;
     auto& root = parsed.value_unsafe();
@@ -75,7 +114,41 @@ split_events(document& doc, std::string_view body, shape allowed)
 
     // On-demand validates lazily; a full DOM pass over the whole body is the
     // cheap way to refuse truncated or trailing-garbage bodies up front.
-    if (doc.parser.parse(doc.buffer).error()) return errc::malformed_body;
+    if (doc.parser.parse(doc.buffer).get(dom_root)) return errc::malformed_body;
+    return out;
+}
+
+}  // namespace
+
+boost::system::result<std::vector<std::string_view>>
+split_events(document& doc, std::string_view body, shape allowed)
+{
+    dom::element root;
+    return split(doc, body, allowed, root);
+}
+
+boost::system::result<std::vector<event_slice>>
+split_parsed_events(document& doc, std::string_view body, shape allowed, std::size_t max_events)
+{
+    dom::element root;
+    auto slices = split(doc, body, allowed, root);
+    if (!slices) return slices.error();
+    if (slices->size() > max_events) return errc::too_many_events;
+
+    // split ended with a validating DOM pass over the whole body: its
+    // elements are the events, in the same order as the slices.
+    std::vector<event_slice> out;
+    out.reserve(slices->size());
+    if (dom::array events; !root.get_array().get(events)) {
+        std::size_t i = 0;
+        for (dom::element e : events) {
+            if (i >= slices->size()) return errc::malformed_body;
+            out.push_back({(*slices)[i++], e});
+        }
+        if (i != slices->size()) return errc::malformed_body;
+    } else {
+        out.push_back({slices->front(), root});
+    }
     return out;
 }
 
@@ -211,6 +284,22 @@ parse_epoch_text(std::string_view s) noexcept
 }
 
 std::optional<model::unix_micros>
+epoch_from_double(double d) noexcept
+{
+    // The DOM keeps only the double, not the sender's digits. The shortest
+    // decimal that reads back as the same double is those digits (a double
+    // near 1.7e9 has about 16 of them, more than a microsecond needs), and
+    // it is then read like a numeric string: exact to the microsecond,
+    // digits past the sixth dropped. Printing with simdjson::to_string, as
+    // before, was not always the shortest form ("...123455999" for
+    // "...123456") and lost a microsecond about once in 2400 values.
+    char text[64];
+    auto const [end, ec] = std::to_chars(text, text + sizeof text, d, std::chars_format::fixed);
+    if (ec != std::errc{}) return std::nullopt;
+    return parse_epoch_text(std::string_view(text, static_cast<std::size_t>(end - text)));
+}
+
+std::optional<model::unix_micros>
 epoch_field(dom::element obj, std::string_view key)
 {
     dom::element v;
@@ -222,11 +311,7 @@ epoch_field(dom::element obj, std::string_view key)
         if (!n) return std::nullopt;
         return parse_epoch_text(std::to_string(*n));
     }
-    case dom::element_type::DOUBLE:
-        // simdjson prints the shortest text that reads back as the same
-        // double, which for any epoch up to year 2255 is the sender's own
-        // digits to the microsecond; it is then read as a decimal.
-        return parse_epoch_text(simdjson::to_string(v));
+    case dom::element_type::DOUBLE: return epoch_from_double(v.get_double().value_unsafe());
     case dom::element_type::STRING: {
         auto const s = v.get_string().value_unsafe();
         if (auto const t = parse_epoch_text(s)) return t;
@@ -318,7 +403,7 @@ split_events_at(document& doc, std::string_view body, std::string_view pointer)
 {
     doc.buffer = simdjson::padded_string(body);
 
-    simdjson::ondemand::parser od;
+    auto& od = doc.splitter;
     simdjson::ondemand::document root;
     simdjson::ondemand::array arr;
     if (od.iterate(doc.buffer).get(root) || root.at_pointer(pointer).get_array().get(arr)) return errc::malformed_body;

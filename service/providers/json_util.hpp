@@ -5,8 +5,10 @@
 // fractional seconds, numeric strings or ISO-8601, and each stored event must
 // keep its own raw JSON. Solving them once here keeps each provider short.
 //
-// Numbers are never passed through double: integers are read exactly with
-// get_int64/get_uint64, and fractional values are read from their lexeme.
+// Integers are never passed through double: they are read exactly with
+// get_int64/get_uint64. Fractional timestamps only exist as doubles in the
+// DOM and are read from the shortest decimal that gives the same double,
+// which is the sender's own digits.
 #pragma once
 
 #include "model/event.hpp"
@@ -26,9 +28,34 @@ namespace rebound::providers::json {
 
 /// The body copied into simdjson's padded buffer. Slices handed out by
 /// split_events point into it, so it must outlive them.
-struct document {
+///
+/// The parsers are this thread's, borrowed for the document's lifetime: a
+/// parser sizes its buffers to the largest body it has seen, and allocating
+/// (and page-faulting) them afresh for every request cost more than parsing
+/// a batch. A document made while another is alive on the same thread gets
+/// parsers of its own.
+class document {
+public:
+    document();
+    ~document();
+    document(document const&) = delete;
+    document& operator=(document const&) = delete;
+
     simdjson::padded_string buffer;
-    simdjson::dom::parser parser;
+    simdjson::dom::parser& parser;
+    simdjson::ondemand::parser& splitter;
+
+    struct parsers;
+
+private:
+    struct handle {
+        parsers* p;
+        bool owned;
+    };
+    explicit document(handle h);
+
+    parsers* borrowed_;
+    bool owned_;
 };
 
 enum class shape { array_only, object_only, array_or_object };
@@ -38,6 +65,19 @@ enum class shape { array_only, object_only, array_or_object };
 /// errc::malformed_body when the body is not JSON or has the wrong shape.
 boost::system::result<std::vector<std::string_view>>
 split_events(document& doc, std::string_view body, shape allowed);
+
+/// One top-level event: its exact bytes and its parsed form.
+struct event_slice {
+    std::string_view raw;
+    simdjson::dom::element element;
+};
+
+/// split_events that also hands out each event parsed, from the one
+/// validating pass over the whole body, so providers need not parse every
+/// slice a second time. The elements live in `doc.parser`: valid until the
+/// next parse on it. Fails with errc::too_many_events beyond `max_events`.
+boost::system::result<std::vector<event_slice>>
+split_parsed_events(document& doc, std::string_view body, shape allowed, std::size_t max_events);
 
 /// Parses one slice returned by split_events (or any JSON text in the same
 /// buffer). The element stays valid until the next parse on `doc.parser`.
@@ -64,10 +104,14 @@ std::optional<std::int64_t> int_field(simdjson::dom::element obj, std::string_vi
 std::optional<bool> bool_field(simdjson::dom::element obj, std::string_view key) noexcept;
 
 /// Unix time in seconds, milliseconds (detected by magnitude) or fractional
-/// seconds, from a number or numeric string. `raw_event` is the event's own
-/// slice; it is used to read a fractional number's lexeme exactly.
+/// seconds, from a number or numeric string, exact to the microsecond (see
+/// epoch_from_double).
 std::optional<model::unix_micros>
 epoch_field(simdjson::dom::element obj, std::string_view key);
+
+/// Unix time from a JSON number that was not an integer: seconds (or,
+/// above 1e11, milliseconds), to the microsecond the sender wrote.
+std::optional<model::unix_micros> epoch_from_double(double seconds) noexcept;
 
 /// "2024-01-02T03:04:05.123+09:00", "...Z", "2024-01-02 03:04:05" (then
 /// `default_offset_minutes` applies, for ESPs that send local time).

@@ -97,10 +97,14 @@ public:
     /// The path segment: /v1/webhooks/{name}.
     virtual std::string_view name() const noexcept = 0;
 
-    /// URLs whose content verify() needs, e.g. SNS's SigningCertURL. The
+    /// URLs whose content verify() needs with this source's settings, e.g.
+    /// SNS's SigningCertURL (none when the source turns the check off). The
     /// service checks each against its allow-list, fetches it (cached) and
     /// passes it in provider_settings::fetched. Most ESPs need none.
-    virtual std::vector<std::string> prerequisites(request_view const& req) const { return {}; }
+    virtual std::vector<std::string> prerequisites(request_view const& req, provider_settings const& settings) const
+    {
+        return {};
+    }
 
     /// A key that must not be accepted twice, with how long to remember it,
     /// for ESPs whose signature does not cover the body (Mailgun's token).

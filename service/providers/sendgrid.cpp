@@ -18,26 +18,25 @@ namespace {
 namespace dom = simdjson::dom;
 using model::event_type;
 
-/// The SMTP reply code at the start of a diagnostic ("550 5.1.1 ..."), if any.
-/// The classifier parses the text fully; this only fills the column.
-std::optional<int>
-leading_reply_code(std::string_view s) noexcept
+bool
+equals_ignoring_case(std::string_view text, std::string_view lower) noexcept
 {
-    if (s.size() < 3) return std::nullopt;
-    if (s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9') return std::nullopt;
-    if (s.size() > 3 && s[3] >= '0' && s[3] <= '9') return std::nullopt;
-    return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+    if (text.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != lower[i]) return false;
+    }
+    return true;
 }
 
 std::optional<event_type>
-map_event(std::string event, std::string_view type)
+map_event(std::string_view event, std::string_view type)
 {
-    model::ascii_lower(event);
-    if (event == "delivered") return event_type::delivered;
-    if (event == "deferred") return event_type::deferred;
-    if (event == "dropped") return event_type::drop;
-    if (event == "spamreport") return event_type::complaint;
-    if (event == "bounce") return type == "blocked" ? event_type::block : event_type::bounce;
+    if (equals_ignoring_case(event, "delivered")) return event_type::delivered;
+    if (equals_ignoring_case(event, "deferred")) return event_type::deferred;
+    if (equals_ignoring_case(event, "dropped")) return event_type::drop;
+    if (equals_ignoring_case(event, "spamreport")) return event_type::complaint;
+    if (equals_ignoring_case(event, "bounce")) return type == "blocked" ? event_type::block : event_type::bounce;
     return std::nullopt;  // processed, open, click, unsubscribe, group_*: counted as ignored
 }
 
@@ -100,20 +99,20 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
+        // One validating parse of the whole batch; each event's fields are
+        // read from it, its raw bytes kept beside it.
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::array_only);
+        auto slices = json::split_parsed_events(doc, req.body, json::shape::array_only, settings.max_events);
         if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
 
         parse_result out;
         out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
+        for (auto const& [raw, ev] : *slices) {
             auto reject = [&](char const* why) {
                 out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
             };
 
-            dom::element ev;
-            if (json::parse_slice(doc, raw).get(ev) || !ev.is_object()) {
+            if (!ev.is_object()) {
                 reject("not_an_object");
                 continue;
             }
@@ -122,7 +121,7 @@ public:
                 reject("missing_event_type");
                 continue;
             }
-            auto const type = map_event(std::string(event_name), json::str(ev, "type"));
+            auto const type = map_event(event_name, json::str(ev, "type"));
             if (!type) {
                 ++out.ignored;
                 continue;
@@ -152,7 +151,7 @@ public:
             // delivered/deferred reply.
             e.diagnostic = json::str(ev, "reason");
             if (e.diagnostic.empty()) e.diagnostic = json::str(ev, "response");
-            e.smtp_code = leading_reply_code(e.diagnostic);
+            e.smtp_code = json::reply_code_in(e.diagnostic);
             e.esp_message_id = json::str(ev, "sg_message_id");
             e.esp_class = json::str(ev, "bounce_classification");
             e.esp_type = json::str(ev, "type");

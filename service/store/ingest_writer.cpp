@@ -6,10 +6,14 @@
 
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
+#include "store/copy_rows.hpp"
 #include "store/queries.hpp"
+
+#include <pqxx/tablewriter>
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -64,19 +68,39 @@ struct work_item {
     std::vector<model::rejected_event> rejected;
 };
 
-/// COPY's text format cannot carry NUL, and PostgreSQL text refuses it; JSON
-/// "\u0000" decodes to one. Dropping it is the only lossless-enough choice,
-/// and the raw JSON keeps the escape verbatim anyway.
-std::string
-without_nul(std::string const& s)
-{
-    if (s.find('\0') == std::string::npos) return s;
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s)
-        if (c != '\0') out.push_back(c);
-    return out;
-}
+/// libpqxx 6.4 keeps stream_to's raw-line writer private; tablewriter's is
+/// public and sends a line the same way (one PQputCopyData per row). Rows are
+/// formatted by copy_rows.hpp straight from the events, without the tuple of
+/// copied fields stream_to would need.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+class copy_in {
+public:
+    copy_in(pqxx::transaction_base& tx, std::string_view table, std::vector<std::string> const& columns)
+        : writer_{tx, std::string(table), columns.begin(), columns.end()}
+    {
+    }
+    void row(std::string const& line) { writer_.write_raw_line(line); }
+    void complete() { writer_.complete(); }
+
+private:
+    pqxx::tablewriter writer_;
+};
+#pragma GCC diagnostic pop
+
+/// The key a stored event is reported back under by merge_staged.
+struct event_key {
+    std::string_view provider;
+    std::string_view id;
+    bool operator==(event_key const&) const = default;
+};
+
+struct event_key_hash {
+    std::size_t operator()(event_key const& k) const noexcept
+    {
+        return std::hash<std::string_view>{}(k.id) * 31 + std::hash<std::string_view>{}(k.provider);
+    }
+};
 
 /// Recipients are spread over a fixed number of logical shards with a hash
 /// that is stable across builds, so that every process sharing the database
@@ -93,13 +117,6 @@ logical_shard_of(std::string const& recipient) noexcept
     }
     return h % logical_shards;
 }
-
-std::vector<std::string> const staging_columns{
-    "seq", "provider", "source", "provider_event_id", "event_type", "recipient", "recipient_domain",
-    "occurred_us", "smtp_code", "enhanced_status", "diagnostic", "esp_message_id", "esp_class", "esp_type",
-    "remote_mta", "user_ref", "reason", "severity", "classifier_version", "raw"};
-
-std::vector<std::string> const rejected_columns{"provider", "source", "why", "raw"};
 
 }  // namespace
 
@@ -121,6 +138,7 @@ struct ingest_writer::impl {
         std::unique_ptr<pqxx::connection> conn;
         std::thread thread;
         int slot = 0;  // this writer's rows in daily_stats
+        std::string line;  // COPY row buffer, reused
     };
 
     options opts;
@@ -174,7 +192,7 @@ struct ingest_writer::impl {
                 pqxx::nontransaction tx{*conn};
                 tx.exec(std::string(sql::create_staging.text));
             }
-            conn->prepare(std::string(sql::lock_shard.name), std::string(sql::lock_shard.text));
+            conn->prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
             conn->prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
             conn->prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
             conn->prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
@@ -336,21 +354,23 @@ struct ingest_writer::impl {
             std::vector<bool> touched(logical_shards, false);
             for (auto const& item : batch)
                 for (auto const& e : item.events) touched[logical_shard_of(e.recipient)] = true;
+            std::string shard_list = "{";
             for (unsigned shard = 0; shard < logical_shards; ++shard)
-                if (touched[shard]) tx.exec_prepared(std::string(sql::lock_shard.name), static_cast<int>(shard));
+                if (touched[shard]) {
+                    if (shard_list.size() > 1) shard_list.push_back(',');
+                    shard_list += std::to_string(shard);
+                }
+            shard_list.push_back('}');
+            tx.exec_prepared(std::string(sql::lock_shards.name), shard_list);
 
-            pqxx::stream_to copy{tx, std::string(sql::staging_table), staging_columns};
+            copy_in copy{tx, sql::staging_table, staging_columns()};
             int seq = 0;
             for (auto const& item : batch)
-                for (auto const& e : item.events)
-                    copy << std::make_tuple(
-                        seq++, e.provider, e.source, without_nul(e.provider_event_id), std::string(model::to_string(e.type)),
-                        without_nul(e.recipient), without_nul(e.recipient_domain), e.occurred_at,
-                        e.smtp_code ? std::to_string(*e.smtp_code) : std::string{}, without_nul(e.enhanced_status),
-                        without_nul(e.diagnostic), without_nul(e.esp_message_id), without_nul(e.esp_class),
-                        without_nul(e.esp_type), without_nul(e.remote_mta), without_nul(e.user_ref), e.reason,
-                        e.sev == model::severity::none ? std::string{} : std::string(model::to_string(e.sev)),
-                        e.classifier_version, e.raw_json);
+                for (auto const& e : item.events) {
+                    s.line.clear();
+                    append_staging_row(s.line, e, seq++);
+                    copy.row(s.line);
+                }
             copy.complete();
 
             auto const inserted = tx.exec_prepared(std::string(sql::merge_staged.name));
@@ -358,17 +378,36 @@ struct ingest_writer::impl {
             tx.exec_prepared(std::string(sql::upsert_daily_stats.name), s.slot);
             tx.exec_prepared(std::string(sql::upsert_daily_totals.name), s.slot);
             tx.exec_prepared(std::string(sql::upsert_daily_domain_totals.name), s.slot);
-            tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons_literal);
-            tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
+            // Most batches open no notice and many resolve none: skip the
+            // round trip and the planning when the batch cannot.
+            bool may_open = false, may_resolve = false;
+            for (auto const& item : batch)
+                for (auto const& e : item.events) {
+                    may_resolve |= e.type == model::event_type::delivered;
+                    may_open |= e.type == model::event_type::bounce && e.sev == model::severity::hard &&
+                                std::find(opts.dead_reasons.begin(), opts.dead_reasons.end(), e.reason) != opts.dead_reasons.end();
+                }
+            if (may_open) tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons_literal);
+            if (may_resolve) tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
 
             // Credit each newly stored event to the first request that sent it.
-            std::unordered_map<std::string, std::vector<std::size_t>> owners;
+            // Ids come back as stored, without NUL (copy_rows.hpp).
+            std::deque<std::string> stripped;
+            std::unordered_map<event_key, std::size_t, event_key_hash> owners;
             owners.reserve(total_events);
             for (std::size_t i = 0; i < batch.size(); ++i)
-                for (auto const& e : batch[i].events) owners[e.provider + '\x1f' + without_nul(e.provider_event_id)].push_back(i);
+                for (auto const& e : batch[i].events) {
+                    std::string_view id = e.provider_event_id;
+                    if (id.find('\0') != std::string_view::npos) {
+                        stripped.emplace_back();
+                        append_copy_text(stripped.back(), id);
+                        id = stripped.back();
+                    }
+                    owners.try_emplace(event_key{e.provider, id}, i);
+                }
             for (auto const& row : inserted) {
-                auto const it = owners.find(row[0].as<std::string>() + '\x1f' + row[1].as<std::string>());
-                if (it != owners.end() && !it->second.empty()) ++results[it->second.front()].accepted;
+                auto const it = owners.find(event_key{{row[0].c_str(), row[0].size()}, {row[1].c_str(), row[1].size()}});
+                if (it != owners.end()) ++results[it->second].accepted;
             }
             for (std::size_t i = 0; i < batch.size(); ++i)
                 results[i].duplicates = batch[i].events.size() - results[i].accepted;
@@ -377,10 +416,12 @@ struct ingest_writer::impl {
         bool any_rejected = false;
         for (auto const& item : batch) any_rejected |= !item.rejected.empty();
         if (any_rejected) {
-            pqxx::stream_to copy{tx, std::string(sql::rejected_table), rejected_columns};
+            copy_in copy{tx, sql::rejected_table, rejected_columns()};
             for (std::size_t i = 0; i < batch.size(); ++i)
                 for (auto const& r : batch[i].rejected) {
-                    copy << std::make_tuple(r.provider, r.source, r.why, r.raw_json);
+                    s.line.clear();
+                    append_rejected_row(s.line, r);
+                    copy.row(s.line);
                     ++results[i].rejected;
                 }
             copy.complete();

@@ -23,7 +23,7 @@ extern query const migration_lock;
 
 // Ingest, per writer connection.
 extern query const create_staging;      // session-local staging tables
-extern query const lock_shard;          // serialises writers of one recipient shard across processes
+extern query const lock_shards;         // $1 int[] ascending: serialises writers of those recipient shards across processes
 extern query const merge_staged;        // staging -> events, de-duplicated; returns inserted keys
 extern query const upsert_recipient_state;
 extern query const upsert_daily_stats;

@@ -158,7 +158,7 @@ webhook(config::config const& cfg, http::request& req, http::path_params const& 
     settings.now_unix = fuzz::fixed_now;
 
     providers::request_view const view{req.body, req.headers, source};
-    for (auto const& url : provider->prerequisites(view))
+    for (auto const& url : provider->prerequisites(view, settings))
         if (!settings.fetched.contains(url)) (void)verify::is_sns_certificate_url(url);  // would be fetched
     if (auto const ec = provider->verify(view, settings)) return respond(provider_error(ec, locked));
     auto const replay = provider->replay_key(view, settings);

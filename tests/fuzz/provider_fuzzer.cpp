@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
 
     // The service fetches these before verify(); anything returned must be a
     // URL it could sensibly fetch.
-    for (auto const& url : p->prerequisites(req)) FUZZ_CHECK(url.starts_with("https://"), "prerequisite is not https");
+    for (auto const& url : p->prerequisites(req, {})) FUZZ_CHECK(url.starts_with("https://"), "prerequisite is not https");
 
     providers::provider_settings open;
     open.now_unix = fuzz::fixed_now;

@@ -466,7 +466,7 @@ TEST_CASE("ses verifies SNS signatures v1 and v2 over the decoded fields", "[pro
             INFO("version " << version << (subject ? " with Subject" : ""));
             auto const body = signed_notification(version, subject);
             providers::header_list headers;
-            CHECK(providers::ses().prerequisites({body, headers, ""}) == std::vector<std::string>{std::string(cert_url)});
+            CHECK(providers::ses().prerequisites({body, headers, ""}, providers::provider_settings{}) == std::vector<std::string>{std::string(cert_url)});
             CHECK_FALSE(check(body, settings));
             // The event itself parses from the signed body.
             auto const r = parse(body);
@@ -526,14 +526,14 @@ TEST_CASE("ses refuses certificate URLs that are not AWS's", "[providers][ses][v
         settings.fetched[std::string(url)] = test_signer().cert_pem;  // even if someone fetched it
         CHECK(check(body, settings) == providers::errc::bad_credentials);
         providers::header_list headers;
-        CHECK(providers::ses().prerequisites({body, headers, ""}).empty());
+        CHECK(providers::ses().prerequisites({body, headers, ""}, providers::provider_settings{}).empty());
     }
     // China regions are AWS too.
     auto cn = good;
     cn.replace(cn.find(std::string(json_string(cert_url))), json_string(cert_url).size(),
                json_string("https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-test.pem"));
     providers::header_list headers;
-    CHECK(providers::ses().prerequisites({cn, headers, ""}).size() == 1);
+    CHECK(providers::ses().prerequisites({cn, headers, ""}, providers::provider_settings{}).size() == 1);
 }
 
 TEST_CASE("ses signature settings: missing cert, opt-out, topic allow-list, raw delivery, basic auth",
@@ -579,7 +579,7 @@ TEST_CASE("ses verifies real AWS-signed SNS messages", "[providers][ses][verify]
         INFO(file);
         auto const body = own(file);
         providers::header_list headers;
-        auto const urls = providers::ses().prerequisites({body, headers, ""});
+        auto const urls = providers::ses().prerequisites({body, headers, ""}, providers::provider_settings{});
         REQUIRE(urls == std::vector<std::string>{
                             "https://sns.us-east-2.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem"});
         providers::provider_settings s;
@@ -614,7 +614,7 @@ TEST_CASE("ses verifies AWS-signed SNS vectors when the shared set has them", "[
         INFO(path.filename().string());
         auto const body = test::read_file(path);
         providers::header_list headers;
-        auto const urls = providers::ses().prerequisites({body, headers, ""});
+        auto const urls = providers::ses().prerequisites({body, headers, ""}, providers::provider_settings{});
         REQUIRE(urls.size() == 1);
         providers::provider_settings s;
         s.fetched[urls[0]] = test::read_file(cert);
@@ -622,4 +622,24 @@ TEST_CASE("ses verifies AWS-signed SNS vectors when the shared set has them", "[
         ++checked;
     }
     CHECK(checked > 0);
+}
+
+TEST_CASE("ses asks for no certificate when signatures are not checked for the source", "[providers][ses][verify]")
+{
+    auto const body = signed_notification(1, {});
+    providers::header_list headers;
+    providers::request_view const req{body, headers, ""};
+    providers::provider const& ses = providers::ses();
+
+    providers::provider_settings off;
+    off.secrets["verify_signature"] = "false";
+    CHECK(ses.prerequisites(req, off).empty());
+    // verify() passes without it.
+    CHECK_FALSE(ses.verify(req, off));
+
+    // Checked (the default, or anything but "false"): the certificate is needed.
+    CHECK(ses.prerequisites(req, providers::provider_settings{}) == std::vector<std::string>{std::string(cert_url)});
+    providers::provider_settings on;
+    on.secrets["verify_signature"] = "true";
+    CHECK(ses.prerequisites(req, on) == std::vector<std::string>{std::string(cert_url)});
 }

@@ -1,0 +1,114 @@
+// COPY text formatting of the ingest rows (see copy_rows.hpp).
+#include "store/copy_rows.hpp"
+
+#include <charconv>
+
+namespace rebound::store {
+
+namespace {
+
+template <class Int>
+void
+append_int(std::string& out, Int v)
+{
+    char buf[24];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+/// Text that needs no escaping is the common case; copy it in one go.
+bool
+plain(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return false;
+    return true;
+}
+
+}  // namespace
+
+std::vector<std::string> const&
+staging_columns()
+{
+    static std::vector<std::string> const columns{
+        "seq", "provider", "source", "provider_event_id", "event_type", "recipient", "recipient_domain",
+        "occurred_us", "smtp_code", "enhanced_status", "diagnostic", "esp_message_id", "esp_class", "esp_type",
+        "remote_mta", "user_ref", "reason", "severity", "classifier_version", "raw"};
+    return columns;
+}
+
+std::vector<std::string> const&
+rejected_columns()
+{
+    static std::vector<std::string> const columns{"provider", "source", "why", "raw"};
+    return columns;
+}
+
+void
+append_copy_text(std::string& out, std::string_view s)
+{
+    if (plain(s)) {
+        out.append(s);
+        return;
+    }
+    for (char c : s) {
+        switch (c) {
+        case '\0': break;
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\v': out += "\\v"; break;
+        default: out.push_back(c);
+        }
+    }
+}
+
+void
+append_staging_row(std::string& out, model::normalized_event const& e, int seq)
+{
+    auto col = [&](std::string_view s) {
+        append_copy_text(out, s);
+        out.push_back('\t');
+    };
+    append_int(out, seq);
+    out.push_back('\t');
+    col(e.provider);
+    col(e.source);
+    col(e.provider_event_id);
+    col(model::to_string(e.type));
+    col(e.recipient);
+    col(e.recipient_domain);
+    append_int(out, e.occurred_at);
+    out.push_back('\t');
+    if (e.smtp_code) append_int(out, *e.smtp_code);
+    out.push_back('\t');
+    col(e.enhanced_status);
+    col(e.diagnostic);
+    col(e.esp_message_id);
+    col(e.esp_class);
+    col(e.esp_type);
+    col(e.remote_mta);
+    col(e.user_ref);
+    col(e.reason);
+    col(e.sev == model::severity::none ? std::string_view{} : model::to_string(e.sev));
+    append_int(out, e.classifier_version);
+    out.push_back('\t');
+    append_copy_text(out, e.raw_json);
+}
+
+void
+append_rejected_row(std::string& out, model::rejected_event const& r)
+{
+    append_copy_text(out, r.provider);
+    out.push_back('\t');
+    append_copy_text(out, r.source);
+    out.push_back('\t');
+    append_copy_text(out, r.why);
+    out.push_back('\t');
+    append_copy_text(out, r.raw_json);
+}
+
+}  // namespace rebound::store
