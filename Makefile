@@ -97,7 +97,16 @@ fuzz-smoke: deps
 # Load test against a local rebound and the PostgreSQL ceiling, both on
 # loopback, bounded in time (see docs/performance.md).
 loadtest: build
-	loadtest/run.sh
+	BUILD_DIR=$(BUILD_DIR) loadtest/run.sh
+
+# CPU micro-benchmarks on one thread: SendGrid parse + normalise + classify
+# per event, and classification of the labelled diagnostics when ../shared
+# is there (docs/performance.md, docs/classification.md).
+bench: build
+	$(BUILD_DIR)/loadtest/rebound_bench_ingest_cpu --seconds 3
+	@if [ -f ../shared/datasets/bounce-diagnostics.dev.jsonl ]; then \
+	  $(BUILD_DIR)/loadtest/rebound_bench_classify ../shared/datasets/bounce-diagnostics.dev.jsonl 3; \
+	else echo "SKIP rebound_bench_classify: ../shared/datasets/bounce-diagnostics.dev.jsonl not found"; fi
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz dashboard/dist

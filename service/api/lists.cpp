@@ -32,11 +32,11 @@ param(params_map const& q, std::string_view key, std::string fallback = {})
     return it == q.end() ? fallback : it->second;
 }
 
-http::responder
-with_busy_guard(bool queued, http::responder respond, unsigned retry)
+/// The reader's queue was full: answer 503 instead of the query's callback.
+void
+answer_busy_unless_queued(bool queued, http::responder const& respond, unsigned retry)
 {
     if (!queued) respond(http::unavailable("busy", "too many queries in flight", retry));
-    return respond;
 }
 
 /// Adds the recommended action and its explanation for `reason_column`.
@@ -118,7 +118,7 @@ soft_bounces(context& ctx, http::request& req, http::path_params const&, http::r
             [&](std::size_t i) { return encode_cursor(t.cell(i, "cursor_at").value_or(""), t.cell(i, "recipient").value_or("")); },
             {"cursor_at"}));
     });
-    with_busy_guard(queued, *shared, retry);
+    answer_busy_unless_queued(queued, *shared, retry);
 }
 
 void
@@ -149,7 +149,7 @@ list_notices(context& ctx, http::request& req, http::path_params const&, http::r
                 [&](boost::json::object& o, std::size_t i) { add_actions(o, ctx.actions, t.cell(i, "reason").value_or("")); },
                 [&](std::size_t i) { return encode_cursor(t.cell(i, "id").value_or("")); }, {}));
         });
-    with_busy_guard(queued, *shared, retry);
+    answer_busy_unless_queued(queued, *shared, retry);
 }
 
 void
@@ -167,7 +167,7 @@ get_notice(context& ctx, http::request& req, http::path_params const& p, http::r
         add_actions(o, ctx.actions, r->cell(0, "reason").value_or(""));
         (*shared)(http::json_ok(boost::json::serialize(o)));
     });
-    with_busy_guard(queued, *shared, retry);
+    answer_busy_unless_queued(queued, *shared, retry);
 }
 
 /// POST /v1/notices/{id}/notified and /resolved. Repeating a transition that
@@ -211,7 +211,7 @@ transition_notice(context& ctx, http::request& req, http::path_params const& p, 
                 boost::json::object{{"id", id}, {"state", to}, {"previous_state", previous}, {"changed", changed}})));
         },
         true);
-    with_busy_guard(queued, *shared, retry);
+    answer_busy_unless_queued(queued, *shared, retry);
 }
 
 void
@@ -237,7 +237,7 @@ provider_notices(context& ctx, http::request& req, http::path_params const&, htt
                                                                    [&](std::size_t i) { return encode_cursor(t.cell(i, "id").value_or("")); },
                                                                    {}));
                                        });
-    with_busy_guard(queued, *shared, retry);
+    answer_busy_unless_queued(queued, *shared, retry);
 }
 
 }  // namespace
