@@ -1,7 +1,9 @@
 // Writes the read API's SQL, exactly as the service prepares it, to
-// <dir>/<name>.sql, so the benchmark EXPLAINs the real statements; and the
-// ingest path's recipient_state upsert to <dir>/ingest/, so run.sh can check
-// that the seeded state is what the service would have computed.
+// <dir>/<name>.sql (every stats variant too), so the benchmark EXPLAINs the
+// real statements; the names of those the service plans per call to
+// <dir>/plan_per_call.txt; and the ingest path's recipient_state upsert to
+// <dir>/ingest/, so run.sh can check that the seeded state is what the
+// service would have computed.
 // Built by run.sh with one g++ line:
 //   g++ -std=c++20 -I service loadtest/query_bench/dump_sql.cpp service/store/queries_read.cpp \
 //       service/store/queries.cpp -o dump_sql

@@ -279,7 +279,9 @@ say "EXPLAIN (ANALYZE, BUFFERS) of the read SQL"
 timeout 1800 python3 "$HERE/bench.py" explain --db "$DB" --sql-dir "$OUT/sql" --out-md "$OUT/explain.md" \
   --out-json "$OUT/explain.json" | tee "$OUT/explain.txt"
 
-[ "${FIXES:-0}" = 1 ] && say "FIXES=1: the candidate fixes are applied by schema/005_rollups.sql now; nothing to time"
+if [ "${FIXES:-0}" = 1 ]; then
+  say "FIXES=1: the candidate fixes are applied by schema/005_rollups.sql now; nothing to time"
+fi
 
 : > "$OUT/report.md"
 for pass in $PASSES; do
