@@ -20,6 +20,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace rebound::app {
 
@@ -181,7 +182,7 @@ migrate(config::config const& cfg)
     apply_log_level(cfg);
     auto const r = store::migrate(cfg.database_url);
     if (!r) {
-        log::error("migration failed", {{"error", r.error()}});
+        log::error("migration failed", {{"error", r.error().message}});
         return 1;
     }
     log::info("schema is up to date", {{"applied", std::to_string(r->applied)},
@@ -225,8 +226,40 @@ int
 serve(config::config const& cfg)
 {
     apply_log_level(cfg);
+    // A restart while PostgreSQL is down (a crash loop, a redeploy) must not
+    // turn the spool's promise into "connection refused": with a spool, serve
+    // anyway and migrate once the database answers. The writers cannot
+    // prepare their statements against an old schema meanwhile, so nothing is
+    // written before the migration; requests go to the spool.
+    std::jthread late_migration;
     if (cfg.migrate_on_start) {
-        if (int const rc = migrate(cfg); rc != 0) return rc;
+        auto const r = store::migrate(cfg.database_url);
+        if (r) {
+            log::info("schema is up to date", {{"applied", std::to_string(r->applied)},
+                                               {"version", std::to_string(r->current_version)}});
+        } else if (r.error().unreachable && !cfg.spool_dir.empty()) {
+            log::warn("database unreachable at startup; serving from the spool and migrating when it returns",
+                      {{"error", r.error().message}});
+            late_migration = std::jthread([url = cfg.database_url](std::stop_token stop) {
+                while (!stop.stop_requested()) {
+                    for (int i = 0; i < 20 && !stop.stop_requested(); ++i)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    auto const again = store::migrate(url);
+                    if (again) {
+                        log::info("schema is up to date", {{"applied", std::to_string(again->applied)},
+                                                           {"version", std::to_string(again->current_version)}});
+                        return;
+                    }
+                    if (!again.error().unreachable) {
+                        log::error("migration failed; the service keeps spooling", {{"error", again.error().message}});
+                        return;
+                    }
+                }
+            });
+        } else {
+            log::error("migration failed", {{"error", r.error().message}});
+            return 1;
+        }
     }
     report_credentials(cfg);
     if (cfg.api_tokens.empty())

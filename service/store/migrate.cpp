@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include <memory>
 #include <set>
 
 namespace rebound::store {
@@ -16,11 +17,17 @@ latest_migration_version() noexcept
     return all.empty() ? 0 : all.back().version;
 }
 
-boost::system::result<migrate_report, std::string>
+boost::system::result<migrate_report, migrate_error>
 migrate(std::string const& conninfo)
 {
+    std::unique_ptr<pqxx::connection> connection;
     try {
-        pqxx::connection conn{conninfo};
+        connection = std::make_unique<pqxx::connection>(conninfo);
+    } catch (std::exception const& e) {
+        return migrate_error{e.what(), true};
+    }
+    auto& conn = *connection;
+    try {
         migrate_report report;
         {
             pqxx::work tx{conn};
@@ -44,8 +51,10 @@ migrate(std::string const& conninfo)
             report.current_version = m.version;
         }
         return report;
+    } catch (pqxx::broken_connection const& e) {
+        return migrate_error{e.what(), true};
     } catch (std::exception const& e) {
-        return {boost::system::in_place_error, std::string(e.what())};
+        return migrate_error{e.what(), false};
     }
 }
 

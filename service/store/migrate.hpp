@@ -26,10 +26,15 @@ struct migrate_report {
     int current_version = 0;
 };
 
+struct migrate_error {
+    std::string message;
+    bool unreachable = false;  // no connection at all, as opposed to a migration that failed
+};
+
 /// Applies every embedded migration not yet recorded in schema_migrations,
 /// each in its own transaction, under an advisory lock. `conninfo` "" means
 /// the libpq environment (PGHOST, PGDATABASE, ...). Startup-only: errors come
 /// back as text for the operator.
-boost::system::result<migrate_report, std::string> migrate(std::string const& conninfo);
+boost::system::result<migrate_report, migrate_error> migrate(std::string const& conninfo);
 
 }  // namespace rebound::store

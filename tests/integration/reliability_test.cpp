@@ -112,9 +112,10 @@ public:
         if (pid_ > 0) kill9();
     }
 
-    /// `migrate` false: a restart while PostgreSQL is down must not try to
-    /// migrate, or serve exits at once (migrate_on_start defaults to true).
-    void start(bool migrate = true)
+    /// Default settings: migrate_on_start stays on, so a restart while
+    /// PostgreSQL is down also shows that serve then starts from the spool and
+    /// migrates later instead of exiting.
+    void start()
     {
         // Everything the child needs is built before fork(): the parent has
         // threads, so the child may only call async-signal-safe functions.
@@ -128,7 +129,6 @@ public:
         env.push_back("REBOUND_LISTEN=127.0.0.1:" + std::to_string(port_));
         env.push_back("REBOUND_SPOOL_DIR=" + spool_.string());
         env.push_back("REBOUND_LOG_LEVEL=warn");
-        env.push_back(std::string("REBOUND_MIGRATE_ON_START=") + (migrate ? "true" : "false"));
         // Our SES notifications are unsigned; signatures have their own tests.
         env.push_back("REBOUND_SECRET__SES__VERIFY_SIGNATURE=false");
         std::vector<char*> envp;
@@ -624,9 +624,8 @@ TEST_CASE("kill -9 during a PostgreSQL outage loses no spooled event, and the re
             std::lock_guard lock{mutex};
             acked_by_round.push_back(acked.size());
         }
-        // PostgreSQL is still down: a restart must serve from the spool, and
-        // may not migrate first (that needs the database).
-        rebound.start(false);
+        // PostgreSQL is still down: a restart must serve from the spool.
+        rebound.start();
         CHECK(rebound.wait_healthy(30s));
     }
     std::this_thread::sleep_for(load_per_round);
@@ -635,7 +634,7 @@ TEST_CASE("kill -9 during a PostgreSQL outage loses no spooled event, and the re
     rebound.kill9();  // the last instance dies too; the next one replays
     REQUIRE(test::control_cluster("start"));
     auto const restarted = steady::now();
-    rebound.start(false);
+    rebound.start();
     // A start replays the whole spool before it listens.
     REQUIRE(rebound.wait_healthy(120s));
     auto const listening_seconds = seconds_since(restarted);
