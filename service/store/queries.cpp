@@ -130,7 +130,16 @@ WITH b AS (
            s.last_soft_at AS old_last_soft,
            s.soft_streak AS old_streak,
            s.streak_started_at AS old_streak_start
-    FROM b LEFT JOIN recipient_state s ON s.recipient = b.recipient
+    FROM b LEFT JOIN LATERAL (
+        -- OFFSET 0 keeps this a primary-key lookup per batch row whatever the
+        -- planner believes: the staging tables never have statistics, and a
+        -- hash join over a scan of all of recipient_state, which it picks
+        -- when its estimates drift, costs O(table) per batch.
+        SELECT st.recipient, st.last_delivered_at, st.last_soft_at, st.soft_streak, st.streak_started_at
+        FROM recipient_state st
+        WHERE st.recipient = b.recipient
+        OFFSET 0
+    ) s ON true
     GROUP BY b.recipient, s.recipient, s.last_delivered_at, s.last_soft_at, s.soft_streak, s.streak_started_at
 ), calc AS (
     SELECT agg.*,
