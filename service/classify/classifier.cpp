@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace rebound::classify {
@@ -40,7 +42,12 @@ slot(bounce_reason r) noexcept
 struct compiled_rule {
     rules::text_rule const* rule;
     std::uint32_t first;
-    std::uint32_t then;  // multi_matcher::no_pattern for single-fragment rules
+    std::uint32_t then;  // multi_matcher::no_pattern for single-fragment rules and for then_byte
+    // A `then` of one character ("too many con" ... "s") is looked for in
+    // the text when the first fragment occurred, not by the automaton: it
+    // would report at nearly every word and cost more than the rest of the
+    // matching. 0 when not used.
+    char then_byte = 0;
 };
 
 struct compiled_marker {
@@ -56,8 +63,28 @@ constexpr std::size_t wording_tables = 3;
 /// only the rules of patterns that occurred need to be looked at.
 struct rule_ref {
     wording_table table;
+    std::uint8_t rank;    // its reason's rank (pattern_index::rank_of)
     std::uint32_t index;  // position in its table: earlier rules win
 };
+
+/// What a pattern that occurred can mean besides starting rules.
+enum pattern_flag : std::uint8_t { temporary_marker = 1, command_marker = 2 };
+
+char
+lower(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// One character that the automaton would match by itself: not whitespace
+/// (which stands for a run) and not 0 (which marks "none").
+bool
+is_single_byte(std::string_view fragment) noexcept
+{
+    if (fragment.size() != 1) return false;
+    auto const c = static_cast<unsigned char>(fragment.front());
+    return c != 0 && c != ' ' && !(c >= '\t' && c <= '\r');
+}
 
 /// Every fragment of every table, deduplicated into one pattern list, and
 /// the rules rewritten to refer to pattern ids.
@@ -73,8 +100,20 @@ struct pattern_index {
     // by_first[by_first_begin[id] .. by_first_begin[id + 1]).
     std::vector<std::uint32_t> by_first_begin;
     std::vector<rule_ref> by_first;
-    std::vector<std::uint8_t> is_temporary;  // per pattern id
-    std::vector<std::uint8_t> is_command;    // per pattern id
+    std::vector<std::uint8_t> flags;  // per pattern id: pattern_flag bits
+
+    // Reasons as bit positions, so that a wording table's verdict is a few
+    // operations on one mask rather than a walk over the priority list:
+    // ranks 0 .. ranked - 1 follow rules::text_priority(), the reasons it
+    // does not list come after (they can still win a precedence exception).
+    std::array<std::uint8_t, reason_slots> rank_of{};
+    std::array<bounce_reason, reason_slots> by_rank{};
+    std::uint64_t ranked = 0;  // mask of the ranks text_priority() lists
+    std::vector<std::pair<std::uint8_t, std::uint8_t>> exceptions;  // winner, loser ranks, in table order
+    std::uint64_t exception_winners = 0;  // mask of the winners' ranks
+    // Per pattern id: the first command marker (in table order) with that
+    // pattern, or UINT32_MAX.
+    std::vector<std::uint32_t> command_of;
 
     std::span<compiled_rule const> table(wording_table t) const noexcept
     {
@@ -100,16 +139,47 @@ struct pattern_index {
     {
         std::vector<compiled_rule> out;
         out.reserve(table.size());
-        for (auto const& r : table)
-            out.push_back({&r, add(r.fragment), r.then.empty() ? multi_matcher::no_pattern : add(r.then)});
+        for (auto const& r : table) {
+            compiled_rule c{&r, add(r.fragment), multi_matcher::no_pattern};
+            if (is_single_byte(r.then))
+                c.then_byte = lower(r.then.front());
+            else if (!r.then.empty())
+                c.then = add(r.then);
+            out.push_back(c);
+        }
         return out;
     }
 };
+
+void
+rank_reasons(pattern_index& index)
+{
+    static_assert(reason_slots <= 64, "ranks are bits of a 64-bit mask");
+    std::array<bool, reason_slots> listed{};
+    std::size_t next = 0;
+    for (auto const r : rules::text_priority()) {
+        if (listed[slot(r)]) throw std::logic_error("rules::text_priority() lists a reason twice");
+        listed[slot(r)] = true;
+        index.by_rank[next] = r;
+        index.rank_of[slot(r)] = static_cast<std::uint8_t>(next++);
+    }
+    index.ranked = next == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << next) - 1;
+    for (std::size_t r = 0; r < reason_slots; ++r) {
+        if (listed[r]) continue;
+        index.by_rank[next] = static_cast<bounce_reason>(r);
+        index.rank_of[r] = static_cast<std::uint8_t>(next++);
+    }
+    for (auto const& [winner, loser] : rules::precedence_exceptions()) {
+        index.exceptions.emplace_back(index.rank_of[slot(winner)], index.rank_of[slot(loser)]);
+        index.exception_winners |= std::uint64_t{1} << index.rank_of[slot(winner)];
+    }
+}
 
 pattern_index
 index_tables()
 {
     pattern_index index;
+    rank_reasons(index);
     index.provider_words = index.add_rules(rules::provider_wording());
     index.generic_words = index.add_rules(rules::generic_wording());
     index.drop_words = index.add_rules(rules::drop_wording());
@@ -117,10 +187,12 @@ index_tables()
     for (auto const fragment : rules::temporary_markers()) index.temporary.push_back(index.add(fragment));
 
     auto const patterns = index.patterns.size();
-    index.is_temporary.assign(patterns, 0);
-    for (auto const id : index.temporary) index.is_temporary[id] = 1;
-    index.is_command.assign(patterns, 0);
-    for (auto const& m : index.commands) index.is_command[m.pattern] = 1;
+    index.flags.assign(patterns, 0);
+    for (auto const id : index.temporary) index.flags[id] |= temporary_marker;
+    for (auto const& m : index.commands) index.flags[m.pattern] |= command_marker;
+    index.command_of.assign(patterns, UINT32_MAX);
+    for (std::uint32_t i = 0; i < index.commands.size(); ++i)
+        index.command_of[index.commands[i].pattern] = std::min(index.command_of[index.commands[i].pattern], i);
 
     // Group the rules by first pattern (counting sort), keeping table order
     // within each group.
@@ -133,7 +205,8 @@ index_tables()
     for (std::size_t t = 0; t < wording_tables; ++t) {
         auto const table = index.table(static_cast<wording_table>(t));
         for (std::uint32_t i = 0; i < table.size(); ++i)
-            index.by_first[count[table[i].first]++] = {static_cast<wording_table>(t), i};
+            index.by_first[count[table[i].first]++] = {static_cast<wording_table>(t),
+                                                       index.rank_of[slot(table[i].rule->reason)], i};
     }
     return index;
 }
@@ -218,6 +291,7 @@ public:
     bool matches(compiled_rule const& r) const noexcept
     {
         if (!found(r.first)) return false;
+        if (r.then_byte != 0) return byte_occurs_from(r.then_byte, first_end_[r.first]);
         if (r.then == multi_matcher::no_pattern) return true;
         // Some occurrence of `then` starts after the first `fragment` ends:
         // the last one is the one to ask about.
@@ -225,6 +299,16 @@ public:
     }
 
 private:
+    /// Whether `lowered` occurs, in either case, at or after `from`: what the
+    /// automaton would say of a one-character pattern.
+    bool byte_occurs_from(char lowered, std::size_t from) const noexcept
+    {
+        char const upper = lowered >= 'a' && lowered <= 'z' ? static_cast<char>(lowered - 'a' + 'A') : lowered;
+        for (auto i = from; i < text_.size(); ++i)
+            if (text_[i] == lowered || text_[i] == upper) return true;
+        return false;
+    }
+
     multi_matcher const& matcher_;
     std::string_view text_;
     std::unique_ptr<occurrence_scratch> own_;
@@ -239,79 +323,82 @@ struct text_verdict {
     bool contested = false;  // wording of other reasons occurred too
 };
 
-using rules_by_reason = std::array<rules::text_rule const*, reason_slots>;
+/// Per wording table: the reasons whose wording occurred, as a mask of
+/// ranks, and for each the first rule (in table order) that matched.
+struct wording_hits {
+    std::uint64_t ranks = 0;
+    std::array<std::uint32_t, 64> first;  // meaningful where `ranks` has the bit
+};
 
-/// The reason whose wording occurs and ranks first in rules::text_priority(),
-/// given each reason's first rule (in table order) whose wording occurs.
-text_verdict
-strongest(rules_by_reason by_reason)
+/// What the patterns that occurred say, before any precedence: the wording
+/// tables' hits and the flags of the markers among them.
+struct pattern_hits {
+    std::array<wording_hits, wording_tables> tables;
+    std::uint8_t flags = 0;  // pattern_flag bits of all patterns that occurred
+};
+
+/// Only the rules starting with a pattern that occurred can match, so only
+/// those are looked at, not every rule of every table. Rules of tables the
+/// event cannot use (`wanted` false) are skipped.
+pattern_hits
+collect_hits(compiled_tables const& t, occurrences const& seen, std::array<bool, wording_tables> wanted)
 {
-    for (auto const& [winner, loser] : rules::precedence_exceptions())
-        if (by_reason[slot(winner)]) by_reason[slot(loser)] = nullptr;
-
-    text_verdict out;
-    int distinct = 0;
-    for (auto const r : rules::text_priority()) {
-        auto const* hit = by_reason[slot(r)];
-        if (!hit) continue;
-        if (++distinct == 1) out = {r, hit, false};
-        if (distinct > 1) break;  // contested is all that is left to know
-    }
-    out.contested = distinct > 1;
-    return out;
-}
-
-/// The verdict of each wording table. Only the rules starting with a pattern
-/// that occurred can match, so only those are looked at, not every rule of
-/// every table.
-std::array<text_verdict, wording_tables>
-wording_verdicts(compiled_tables const& t, occurrences const& seen)
-{
-    constexpr auto none_yet = UINT32_MAX;
-    std::array<std::array<std::uint32_t, reason_slots>, wording_tables> first_rule;
-    for (auto& row : first_rule) row.fill(none_yet);
-    std::array<bool, wording_tables> any_rule{};
+    pattern_hits out;
     auto const& index = t.index;
     for (auto const id : seen.found_ids()) {
+        out.flags |= index.flags[id];
         for (auto i = index.by_first_begin[id]; i < index.by_first_begin[id + 1]; ++i) {
             auto const ref = index.by_first[i];
-            auto const& r = index.table(ref.table)[ref.index];
-            auto& best = first_rule[static_cast<std::size_t>(ref.table)][slot(r.rule->reason)];
-            if (ref.index < best && seen.matches(r)) {
-                best = ref.index;
-                any_rule[static_cast<std::size_t>(ref.table)] = true;
-            }
+            auto const w = static_cast<std::size_t>(ref.table);
+            if (!wanted[w]) continue;
+            auto& hits = out.tables[w];
+            auto const bit = std::uint64_t{1} << ref.rank;
+            if ((hits.ranks & bit) && hits.first[ref.rank] <= ref.index) continue;  // an earlier rule already won
+            if (!seen.matches(index.table(ref.table)[ref.index])) continue;
+            hits.ranks |= bit;
+            hits.first[ref.rank] = ref.index;
         }
-    }
-
-    std::array<text_verdict, wording_tables> out;
-    for (std::size_t w = 0; w < wording_tables; ++w) {
-        if (!any_rule[w]) continue;  // no wording of this table: no verdict
-        auto const table = index.table(static_cast<wording_table>(w));
-        rules_by_reason by_reason{};
-        for (std::size_t r = 0; r < reason_slots; ++r)
-            if (first_rule[w][r] != none_yet) by_reason[r] = table[first_rule[w][r]].rule;
-        out[w] = strongest(by_reason);
     }
     return out;
 }
 
+/// The reason whose wording occurs and ranks first in rules::text_priority(),
+/// after the precedence exceptions; contested when another listed reason's
+/// wording occurred too.
+text_verdict
+strongest(compiled_tables const& t, wording_table table, wording_hits const& hits)
+{
+    auto const& index = t.index;
+    auto ranks = hits.ranks;
+    if (ranks == 0) return {};  // the usual case for all but one table
+    if (ranks & index.exception_winners)
+        for (auto const& [winner, loser] : index.exceptions)
+            if (ranks & (std::uint64_t{1} << winner)) ranks &= ~(std::uint64_t{1} << loser);
+    ranks &= index.ranked;
+    if (ranks == 0) return {};
+    auto const rank = static_cast<std::size_t>(std::countr_zero(ranks));
+    bool const contested = (ranks & (ranks - 1)) != 0;  // more than one bit
+    return {index.by_rank[rank], index.table(table)[hits.first[rank]].rule, contested};
+}
+
+/// The command of the marker that ends first in the text; of two ending
+/// at the same place, the one first in the table.
 smtp_command
 first_command_marker(compiled_tables const& t, occurrences const& seen) noexcept
 {
-    // Most replies name no command: look at the table only when one of the
-    // patterns that occurred is a marker.
-    auto const ids = seen.found_ids();
-    if (std::none_of(ids.begin(), ids.end(), [&](std::uint32_t id) { return t.index.is_command[id] != 0; }))
-        return smtp_command::unknown;
-    smtp_command found = smtp_command::unknown;
+    auto const& index = t.index;
+    std::uint32_t best = UINT32_MAX;  // index into index.commands
     std::uint32_t earliest = UINT32_MAX;
-    for (auto const& m : t.index.commands)
-        if (seen.found(m.pattern) && seen.first_end(m.pattern) < earliest) {
-            earliest = seen.first_end(m.pattern);
-            found = m.command;
+    for (auto const id : seen.found_ids()) {
+        auto const marker = index.command_of[id];
+        if (marker == UINT32_MAX) continue;
+        auto const end = seen.first_end(id);
+        if (end < earliest || (end == earliest && marker < best)) {
+            earliest = end;
+            best = marker;
         }
-    return found;
+    }
+    return best == UINT32_MAX ? smtp_command::unknown : index.commands[best].command;
 }
 
 /// Sisimai invents statuses such as 5.0.911 when a bounce has none; they are
@@ -353,13 +440,22 @@ struct evidence {
           reply(parsed),
           seen(t, input.diagnostic.substr(0, std::min(input.diagnostic.size(), max_scanned_bytes)))
     {
-        auto const verdicts = wording_verdicts(t, seen);
-        provider_words = verdicts[static_cast<std::size_t>(wording_table::provider)];
-        generic_words = verdicts[static_cast<std::size_t>(wording_table::generic)];
-        drop_words = verdicts[static_cast<std::size_t>(wording_table::drop)];
+        // Only the verdicts the precedence can reach are worked out: drop
+        // wording counts for drops only, generic wording only when no
+        // provider wording occurred.
+        bool const drop = in.type == event_type::drop;
+        auto const hits = collect_hits(t, seen, {true, true, drop});
+        auto const verdict = [&](wording_table w) {
+            return strongest(t, w, hits.tables[static_cast<std::size_t>(w)]);
+        };
+        provider_words = verdict(wording_table::provider);
+        if (!provider_words.rule) generic_words = verdict(wording_table::generic);
+        if (drop) drop_words = verdict(wording_table::drop);
 
         command = rules::parse_command(in.smtp_command);
-        if (command == smtp_command::unknown) command = first_command_marker(t, seen);
+        // Most replies name no command: the marker table is only read when
+        // one of the patterns that occurred is a marker.
+        if (command == smtp_command::unknown && (hits.flags & command_marker)) command = first_command_marker(t, seen);
 
         if (!is_pseudo_status(reply.enhanced)) status = reply.enhanced;
         status_reason = rules::reason_for_status(status);
@@ -367,11 +463,12 @@ struct evidence {
         if (reply.code) reply_code_reason = rules::reason_for_reply_code(*reply.code);
 
         temporary = (reply.code && *reply.code / 100 == 4) || status.starts_with('4') ||
-                    std::any_of(seen.found_ids().begin(), seen.found_ids().end(),
-                                [&](std::uint32_t id) { return t.index.is_temporary[id] != 0; });
+                    (hits.flags & temporary_marker) != 0;
 
-        class_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_class, in.esp_class);
-        type_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_type, in.esp_type);
+        // Most events carry no ESP class or type.
+        if (!in.esp_class.empty())
+            class_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_class, in.esp_class);
+        if (!in.esp_type.empty()) type_hint = rules::find_esp_hint(in.provider, rules::esp_field::esp_type, in.esp_type);
     }
 
     rules::esp_hint const* hint_saying(rules::failure_duration duration) const noexcept

@@ -193,7 +193,14 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
         auto* const row = &table_[new_row[r] * stride_];
         for (std::size_t c = 0; c < symbols_; ++c)
             row[c] = static_cast<std::uint32_t>(new_row[next[r * symbols_ + c]] * stride_);
-        row[symbols_] = reports(r) ? report_[stands_for[r]] : no_state;
+        if (!reports(r)) {
+            row[symbols_] = no_state;
+            continue;
+        }
+        row[symbols_] = static_cast<std::uint32_t>(reports_.size());
+        for (auto s = report_[stands_for[r]]; s != no_state; s = dict_link_[s])
+            for (auto id = output_[s]; id != no_pattern; id = same_text_[id]) reports_.push_back(id);
+        reports_.push_back(no_pattern);
     }
 
     // The trie's own edges were only needed for the failure links.
@@ -202,7 +209,10 @@ multi_matcher::multi_matcher(std::span<std::string_view const> patterns)
     edge_target_ = {};
     root_next_ = {};
     fail_ = {};
+    output_ = {};
+    dict_link_ = {};
     report_ = {};
+    same_text_ = {};
 }
 
 std::size_t

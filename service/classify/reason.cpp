@@ -2,6 +2,7 @@
 #include "classify/reason.hpp"
 
 #include <array>
+#include <cstdint>
 #include <utility>
 
 namespace rebound::classify {
@@ -81,9 +82,14 @@ iequals(std::string_view a, std::string_view b) noexcept
 std::string_view
 to_string(bounce_reason r) noexcept
 {
-    for (auto const& [v, name] : names)
-        if (v == r) return name;
-    return "";
+    // Indexed by value: every stored event asks, and a search through the
+    // list cost as much as a status lookup.
+    static constexpr auto by_value = [] {
+        std::array<std::string_view, 256> out{};
+        for (auto const& [v, name] : names) out[static_cast<std::uint8_t>(v)] = name;
+        return out;
+    }();
+    return by_value[static_cast<std::uint8_t>(r)];
 }
 
 std::optional<bounce_reason>

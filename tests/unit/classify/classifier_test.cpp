@@ -117,6 +117,11 @@ TEST_CASE("two-part wording must come in order", "[classify][classifier]")
     CHECK(run("452 4.2.2 account is over the storage quota").reason == bounce_reason::mailboxfull);
     // The same words in the other order mean nothing in particular.
     CHECK(run("550 quota for this account is not over").reason != bounce_reason::mailboxfull);
+    // A one-character second part is looked for in the text, not by the
+    // automaton: it must still come after the first part, in either case.
+    CHECK(run("421 Too many connections from your IP").reason == bounce_reason::ratelimited);
+    CHECK(run("421 TOO MANY CONS").reason == bounce_reason::ratelimited);
+    CHECK(run("421 sessions: too many con").reason != bounce_reason::ratelimited);
 }
 
 TEST_CASE("provider wording beats generic wording", "[classify][classifier]")
@@ -343,6 +348,11 @@ TEST_CASE("rule tables are consistent", "[classify][rules]")
     CHECK(rules::reason_for_status("5.7.12") == bounce_reason::none);  // listed as "no reason" by Sisimai
     CHECK(rules::reason_for_status("4.7.26") == bounce_reason::authfailure);
     CHECK(rules::reason_for_status("") == bounce_reason::none);
+    // Statuses are looked up as integers: only the exact text may match.
+    CHECK(rules::reason_for_status("5.1.01") == bounce_reason::none);
+    CHECK(rules::reason_for_status("5x1.1") == bounce_reason::none);
+    CHECK(rules::reason_for_status(std::string_view("\0.51.1", 6)) == bounce_reason::none);
+    CHECK(rules::reason_for_status("5.1.1 ") == bounce_reason::none);
     CHECK(rules::provider_family("Amazon SES") == "ses");
     CHECK(rules::provider_family("sendgrid") == "sendgrid");
     CHECK(rules::provider_family("unknown-esp").empty());
