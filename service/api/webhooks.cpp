@@ -14,6 +14,7 @@
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
 #include "providers/registry.hpp"
+#include "providers/request_rules.hpp"
 #include "store/ingest_writer.hpp"
 #include "store/reader.hpp"
 #include "store/spool.hpp"
@@ -29,29 +30,6 @@ namespace rebound::api {
 namespace {
 
 using metrics::outcome;
-
-bool
-valid_source(std::string_view s) noexcept
-{
-    if (s.empty() || s.size() > 64) return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-    return true;
-}
-
-/// JSON, text/plain (SNS) and forms (some ESPs' legacy modes) may carry a
-/// webhook; anything else is refused before a provider sees it.
-bool
-acceptable_media_type(std::string_view content_type) noexcept
-{
-    if (content_type.empty()) return true;
-    auto const semi = content_type.find(';');
-    std::string type(content_type.substr(0, semi));
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    model::ascii_lower(type);
-    return type == "application/json" || type == "text/plain" || type == "application/x-www-form-urlencoded" ||
-           (type.starts_with("application/") && type.ends_with("+json"));
-}
 
 /// Credentials for one provider and source: the source's own when it has
 /// any, else the provider's default ones.
@@ -89,24 +67,7 @@ unix_now()
 http::response
 provider_error(boost::system::error_code ec, bool basic_auth_configured)
 {
-    using providers::errc;
-    auto const msg = ec.message();
-    switch (static_cast<errc>(ec.value())) {
-    case errc::malformed_body: return http::json_error(400, "malformed_body", msg);
-    case errc::unsupported_media_type: return http::json_error(415, "unsupported_media_type", msg);
-    case errc::missing_credentials: {
-        auto r = http::json_error(401, "missing_credentials", msg);
-        // Amazon SNS sends the user:password of its subscription URL only
-        // after being challenged.
-        if (basic_auth_configured) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"rebound\"");
-        return r;
-    }
-    case errc::bad_credentials: return http::json_error(401, "bad_credentials", msg);
-    case errc::stale_signature: return http::json_error(401, "stale_signature", msg);
-    case errc::replayed: return http::json_error(401, "replayed", msg);
-    case errc::too_many_events: return http::json_error(413, "too_many_events", msg);
-    }
-    return http::json_error(400, "bad_request", msg);
+    return providers::to_response(providers::refusal_for(ec, basic_auth_configured), http::json_error);
 }
 
 std::string
@@ -348,21 +309,17 @@ private:
 void
 handle_webhook(context& ctx, http::request& req, http::path_params const& params, http::responder respond)
 {
-    auto const provider_name = params.at("provider");
-    auto const* provider = providers::find(provider_name);
-    if (!provider) return respond(http::json_error(404, "unknown_provider", "no provider named '" + provider_name + "'"));
-
-    std::string source;
-    if (auto const it = params.find("source"); it != params.end()) {
-        source = it->second;
-        if (!valid_source(source))
-            return respond(http::json_error(404, "bad_source", "a source is 1-64 characters of a-z, 0-9, '_' or '-'"));
+    auto admitted = providers::admit(params, req.headers.get("content-type"));
+    if (auto& r = admitted.refused) {
+        // Only a known provider with an acceptable source is counted: either
+        // label would otherwise be the sender's choice.
+        if (r->status == 415)
+            metrics::count(admitted.target->name(),
+                           metric_label(ctx.cfg, std::string(admitted.target->name()), admitted.source), outcome::parse_error);
+        return respond(providers::to_response(std::move(*r), http::json_error));
     }
-    if (!acceptable_media_type(req.headers.get("content-type"))) {
-        metrics::count(provider->name(), metric_label(ctx.cfg, std::string(provider->name()), source), outcome::parse_error);
-        return respond(http::json_error(415, "unsupported_media_type", "send application/json (or text/plain for Amazon SNS)"));
-    }
-    std::make_shared<webhook_job>(ctx, *provider, std::move(source), std::move(req), std::move(respond))->start();
+    std::make_shared<webhook_job>(ctx, *admitted.target, std::move(admitted.source), std::move(req), std::move(respond))
+        ->start();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // no signature or auth scheme, so only transport credentials can be checked
 // (check_transport_auth). No event id: the dedup key is derived from type,
 // recipient, delivery_id and datetime.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 
@@ -19,24 +20,11 @@ using model::event_type;
 
 constexpr int jst_offset_minutes = 9 * 60;
 
-struct type_rule {
-    std::string_view name;
-    event_type type;
-};
-
 constexpr type_rule event_types[] = {
     {"HARDERROR", event_type::bounce},   // permanent, e.g. no such address
     {"SOFTERROR", event_type::deferred}, // temporary; blastengine may still deliver
     {"DROP", event_type::drop},          // the address is on blastengine's error-stop list
 };
-
-std::optional<event_type>
-map_event(std::string_view type)
-{
-    for (auto const& rule : event_types)
-        if (rule.name == type) return rule.type;
-    return std::nullopt;
-}
 
 /// The user reference: the insert code (差し込みコード) whose key is the
 /// configured field, from insert_codes [{"key": ..., "value": ...}].
@@ -50,64 +38,34 @@ user_ref_of(dom::element detail, std::string const& field)
     return {};
 }
 
-class blastengine_provider final : public provider {
+class blastengine_provider final : public transport_auth_provider {
 public:
     std::string_view name() const noexcept override { return "blastengine"; }
-
-    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
-    {
-        return check_transport_auth(req, settings);
-    }
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         json::document doc;
-        auto slices = json::split_events_at(doc, req.body, "/events");
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
+        auto wrappers = json::split_parsed_events_at(doc, req.body, "/events", settings.max_events);
+        if (!wrappers) return wrappers.error();
 
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element wrapper, ev, detail;
-            if (json::parse_slice(doc, raw).get(wrapper) || wrapper["event"].get(ev) || !ev.is_object()) {
-                reject("not_an_event");
-                continue;
-            }
+        // The wrapper is refused by a reason of its own, so non-objects reach the mapping.
+        return map_events(*wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper) -> verdict {
+            dom::element ev, detail;
+            if (wrapper["event"].get(ev) || !ev.is_object()) return reject{"not_an_event"};
             auto const event_name = json::str(ev, "type");
-            if (event_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
-            auto const type = map_event(event_name);
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
-            if (ev["detail"].get(detail) || !detail.is_object()) {
-                reject("missing_detail");
-                continue;
-            }
+            if (event_name.empty()) return reject{"missing_event_type"};
+            auto const type = find_type(event_types, event_name);
+            if (!type) return ignore{};
+            if (ev["detail"].get(detail) || !detail.is_object()) return reject{"missing_detail"};
 
             model::normalized_event e;
-            if (!model::normalize_address(json::str(detail, "mailaddress"), e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(json::str(detail, "mailaddress"), e.recipient, e.recipient_domain))
+                return reject{"missing_recipient"};
             // ISO-8601 with +09:00 in every sample; JST if the zone is ever missing.
             auto const datetime = json::str(ev, "datetime");
             auto const when = json::parse_iso8601(datetime, jst_offset_minutes);
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             // delivery_id names the send job (one per message, or one per bulk
@@ -124,10 +82,8 @@ public:
             e.diagnostic = json::str(detail, "error_message");
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(detail, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

@@ -5,6 +5,7 @@
 // credentials in the URL or a bearer token header (check_transport_auth). No
 // event id (`id` is the webhook's, the same on every event), so the dedup key
 // is derived from event, recipient, message-id and the event time.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 
@@ -16,11 +17,6 @@ namespace {
 
 namespace dom = simdjson::dom;
 using model::event_type;
-
-struct type_rule {
-    std::string_view name;
-    event_type type;
-};
 
 /// Everything else (request, opened, unique_opened, click, proxy_open,
 /// unsubscribed, error, ...) is counted as ignored.
@@ -36,14 +32,6 @@ constexpr type_rule event_types[] = {
     {"complaint", event_type::complaint},
     {"delivered", event_type::delivered},
 };
-
-std::optional<event_type>
-map_event(std::string_view event)
-{
-    for (auto const& rule : event_types)
-        if (rule.name == event) return rule.type;
-    return std::nullopt;
-}
 
 /// ts_epoch (milliseconds, UTC) is the only field known to be exact. ts_event
 /// and ts are seconds and may follow the account's time zone; `date` is the
@@ -79,58 +67,24 @@ user_ref_of(dom::element ev, std::string const& field)
     return json::scalar_text(ev, field).value_or("");
 }
 
-class brevo_provider final : public provider {
+class brevo_provider final : public transport_auth_provider {
 public:
     std::string_view name() const noexcept override { return "brevo"; }
 
-    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
-    {
-        return check_transport_auth(req, settings);
-    }
-
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::array_or_object);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
-
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element ev;
-            if (json::parse_slice(doc, raw).get(ev) || !ev.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev) -> verdict {
             auto const event_name = json::str(ev, "event");
-            if (event_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
-            auto const type = map_event(event_name);
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
+            if (event_name.empty()) return reject{"missing_event_type"};
+            auto const type = find_type(event_types, event_name);
+            if (!type) return ignore{};
 
             model::normalized_event e;
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+                return reject{"missing_recipient"};
             auto const when = occurred_at(ev);
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             e.esp_message_id = json::str(ev, "message-id");
@@ -141,10 +95,8 @@ public:
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.esp_type = event_name;
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

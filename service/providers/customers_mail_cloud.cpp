@@ -8,6 +8,7 @@
 // check_transport_auth. No event id: the dedup key is derived from
 // event_type, status, recipient, messageId and created. `created` carries no
 // zone and is read as JST (+09:00), the console's time zone setting; unverified.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 #include "verify/verify.hpp"
@@ -197,44 +198,21 @@ public:
         if (!env) return env.error();
 
         json::document doc;
-        auto slices = json::split_events_at(doc, env->events_text, env->events_pointer);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
+        auto items = json::split_parsed_events_at(doc, env->events_text, env->events_pointer, settings.max_events);
+        if (!items) return items.error();
 
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element item;
-            if (json::parse_slice(doc, raw).get(item) || !item.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return map_events(*items, name(), req.source, objects::only, [&](std::string_view, dom::element item) -> verdict {
             auto const type = map_item(env->event_type, item);
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
+            if (!type) return ignore{};
 
             model::normalized_event e;
             auto to = json::str(item, "to");
             if (to.empty()) to = json::str(item, "envelopeTo");  // API version 1 items
-            if (!model::normalize_address(to, e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(to, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
             auto const created = json::str(item, "created");
             auto const when = json::parse_iso8601(created, jst_offset_minutes);
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             e.esp_message_id = json::str(item, "messageId");
@@ -246,10 +224,8 @@ public:
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(item, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

@@ -6,6 +6,7 @@
 // key: the sender's event_id, verbatim, so re-posting a backfill is a no-op.
 // Being the sender's own format, it is read strictly: a field of the wrong
 // type rejects the event instead of being skipped silently.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 
@@ -76,78 +77,36 @@ read_optional(dom::element ev, normalized_event& e)
     return nullptr;
 }
 
-class generic_provider final : public provider {
+class generic_provider final : public transport_auth_provider {
 public:
     std::string_view name() const noexcept override { return "generic"; }
 
-    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
-    {
-        return check_transport_auth(req, settings);
-    }
-
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::array_or_object);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
-
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element ev;
-            if (json::parse_slice(doc, raw).get(ev) || !ev.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [](std::string_view, dom::element ev) -> verdict {
             auto id = id_text(ev, "event_id");
-            if (!id) {
-                reject("missing_event_id");
-                continue;
-            }
+            if (!id) return reject{"missing_event_id"};
             auto const type_name = json::str(ev, "type");
-            if (type_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
+            if (type_name.empty()) return reject{"missing_event_type"};
             // Unlike an ESP's engagement events, an unknown type here is a
             // sender's mistake, so it is kept for review rather than ignored.
             auto const type = model::parse_event_type(type_name);
-            if (!type) {
-                reject("unknown_event_type");
-                continue;
-            }
+            if (!type) return reject{"unknown_event_type"};
 
             normalized_event e;
-            if (!model::normalize_address(json::str(ev, "recipient"), e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(json::str(ev, "recipient"), e.recipient, e.recipient_domain))
+                return reject{"missing_recipient"};
             // Epoch seconds or milliseconds (number or numeric string), or
             // ISO-8601; a zone-less ISO time is read as UTC.
             auto const when = json::epoch_field(ev, "occurred_at");
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
-            if (auto const why = read_optional(ev, e)) {
-                reject(why);
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
+            if (auto const why = read_optional(ev, e)) return reject{why};
 
-            e.provider = name();
-            e.source = req.source;
             e.provider_event_id = std::move(*id);
             e.type = *type;
             e.occurred_at = *when;
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

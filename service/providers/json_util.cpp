@@ -398,8 +398,11 @@ minified(dom::element v)
     return simdjson::minify(v);
 }
 
+namespace {
+
+/// split_events_at, also giving the validated DOM root.
 boost::system::result<std::vector<std::string_view>>
-split_events_at(document& doc, std::string_view body, std::string_view pointer)
+split_at(document& doc, std::string_view body, std::string_view pointer, dom::element& dom_root)
 {
     doc.buffer = simdjson::padded_string(body);
 
@@ -418,7 +421,83 @@ split_events_at(document& doc, std::string_view body, std::string_view pointer)
 
     // As in split_events: on-demand only read up to the array, so the whole
     // body still needs one validating pass.
-    if (doc.parser.parse(doc.buffer).error()) return errc::malformed_body;
+    if (doc.parser.parse(doc.buffer).get(dom_root)) return errc::malformed_body;
+    return out;
+}
+
+/// Whether the DOM finds the same array at `pointer` as on-demand did.
+/// On-demand compares keys by their raw bytes, the DOM by their unescaped
+/// text, and the two read ~-escapes and index tokens by rules of their own;
+/// with no backslash in the body and only plain names in the pointer they
+/// cannot disagree.
+bool
+dom_agrees(std::string_view body, std::string_view pointer) noexcept
+{
+    if (body.find('\\') != std::string_view::npos || pointer.size() < 2 || pointer.front() != '/') return false;
+    char prev = '\0';
+    for (char const c : pointer) {
+        bool const name_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        if (!name_char && c != '/') return false;
+        if (c == '/' && prev == '/') return false;  // an empty token
+        prev = c;
+    }
+    return pointer.back() != '/';
+}
+
+/// The array that holds `slices`, parsed on its own: its bytes run from the
+/// '[' before the first slice to the ']' after the last, with only
+/// whitespace in between, as the body was validated.
+simdjson::simdjson_result<dom::element>
+parse_enclosing_array(document& doc, std::vector<std::string_view> const& slices)
+{
+    auto const* const begin = doc.buffer.data();
+    auto const* const end = begin + doc.buffer.size();
+    auto blank = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+    auto const* first = slices.front().data();
+    auto const* last = slices.back().data() + slices.back().size();
+    do --first;
+    while (first > begin && blank(*first));
+    while (last < end && blank(*last)) ++last;
+    if (first < begin || *first != '[' || last == end || *last != ']') return simdjson::TAPE_ERROR;
+    // Inside doc.buffer, whose padding follows its end: safe without a copy.
+    return doc.parser.parse(first, static_cast<std::size_t>(last + 1 - first), false);
+}
+
+}  // namespace
+
+boost::system::result<std::vector<std::string_view>>
+split_events_at(document& doc, std::string_view body, std::string_view pointer)
+{
+    dom::element root;
+    return split_at(doc, body, pointer, root);
+}
+
+boost::system::result<std::vector<event_slice>>
+split_parsed_events_at(document& doc, std::string_view body, std::string_view pointer, std::size_t max_events)
+{
+    dom::element root;
+    auto slices = split_at(doc, body, pointer, root);
+    if (!slices) return slices.error();
+    if (slices->size() > max_events) return errc::too_many_events;
+
+    std::vector<event_slice> out;
+    if (slices->empty()) return out;
+    out.reserve(slices->size());
+
+    // The validating pass already holds the events when the DOM surely
+    // finds the same array; otherwise the array on-demand found is parsed
+    // alone (the whole body is still only read twice, as before).
+    dom::array events;
+    bool const reuse = dom_agrees(body, pointer) && !root.at_pointer(pointer).get_array().get(events) &&
+                       events.size() == slices->size();
+    if (!reuse) {
+        dom::element array;
+        if (parse_enclosing_array(doc, *slices).get(array) || array.get_array().get(events) ||
+            events.size() != slices->size())
+            return errc::malformed_body;
+    }
+    std::size_t i = 0;
+    for (dom::element e : events) out.push_back({(*slices)[i++], e});
     return out;
 }
 

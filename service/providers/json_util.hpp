@@ -136,6 +136,12 @@ std::string minified(simdjson::dom::element v);
 boost::system::result<std::vector<std::string_view>>
 split_events_at(document& doc, std::string_view body, std::string_view pointer);
 
+/// split_events_at that also hands out each event parsed, as
+/// split_parsed_events does, with the same lifetime. Fails with
+/// errc::too_many_events beyond `max_events`.
+boost::system::result<std::vector<event_slice>>
+split_parsed_events_at(document& doc, std::string_view body, std::string_view pointer, std::size_t max_events);
+
 /// The custom variable `field` inside obj[key], where obj[key] is either an
 /// object or a string that holds a JSON object (Mailjet `Payload`, Brevo
 /// `X-Mailin-custom`, CMC `apiData`). Empty when absent or not a scalar.

@@ -6,6 +6,7 @@
 // either: the dedup key is derived from event, recipient, MessageID, time and
 // error, which a retry repeats verbatim. MessageID exceeds 2^53, so it is read
 // as text and never passes through a double.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 
@@ -20,11 +21,6 @@ using model::event_type;
 
 /// Events whose type needs no further look; `bounce` is decided by its flags
 /// in map_event, and open, click, unsub are counted as ignored.
-struct type_rule {
-    std::string_view name;
-    event_type type;
-};
-
 constexpr type_rule fixed_types[] = {
     {"sent", event_type::delivered},     // accepted by the receiving server
     {"blocked", event_type::drop},       // Mailjet did not send, e.g. "preblocked"
@@ -42,9 +38,7 @@ map_event(std::string_view event, dom::element ev)
         // reading cannot wrongly trigger an address-change notice.
         return json::bool_field(ev, "hard_bounce").value_or(false) ? event_type::bounce : event_type::deferred;
     }
-    for (auto const& rule : fixed_types)
-        if (rule.name == event) return rule.type;
-    return std::nullopt;
+    return find_type(fixed_types, event);
 }
 
 /// The user reference: a key of the JSON object in Payload or CustomID, or,
@@ -57,58 +51,24 @@ user_ref_of(dom::element ev, std::string const& field)
     return json::scalar_text(ev, field).value_or("");
 }
 
-class mailjet_provider final : public provider {
+class mailjet_provider final : public transport_auth_provider {
 public:
     std::string_view name() const noexcept override { return "mailjet"; }
 
-    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
-    {
-        return check_transport_auth(req, settings);
-    }
-
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::array_or_object);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
-
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element ev;
-            if (json::parse_slice(doc, raw).get(ev) || !ev.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev) -> verdict {
             auto const event_name = json::str(ev, "event");
-            if (event_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
+            if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = map_event(event_name, ev);
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
+            if (!type) return ignore{};
 
             model::normalized_event e;
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+                return reject{"missing_recipient"};
             auto const when = json::epoch_field(ev, "time");
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             // MessageID is a number above 2^53; mj_message_id is the same
@@ -126,10 +86,8 @@ public:
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

@@ -135,6 +135,16 @@ public:
 /// either one is enough. No secret configured means no check.
 boost::system::error_code check_transport_auth(request_view const& req, provider_settings const& settings);
 
+/// The base of ESPs that sign nothing, so transport credentials are all
+/// there is to check.
+class transport_auth_provider : public provider {
+public:
+    boost::system::error_code verify(request_view const& req, provider_settings const& settings) const override
+    {
+        return check_transport_auth(req, settings);
+    }
+};
+
 }  // namespace rebound::providers
 
 namespace boost::system {

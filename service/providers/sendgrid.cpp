@@ -4,6 +4,7 @@
 // timestamp header followed by the raw body (the Signed Event Webhook), with
 // a timestamp window, or an OAuth bearer token. Dedup key: sg_event_id. Custom arguments are flattened
 // into the top level of each event, so the user reference is a top-level key.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 #include "verify/verify.hpp"
@@ -101,45 +102,18 @@ public:
     {
         // One validating parse of the whole batch; each event's fields are
         // read from it, its raw bytes kept beside it.
-        json::document doc;
-        auto slices = json::split_parsed_events(doc, req.body, json::shape::array_only, settings.max_events);
-        if (!slices) return slices.error();
-
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const& [raw, ev] : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            if (!ev.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view raw, dom::element ev) -> verdict {
             auto const event_name = json::str(ev, "event");
-            if (event_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
+            if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = map_event(event_name, json::str(ev, "type"));
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
+            if (!type) return ignore{};
 
             model::normalized_event e;
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+                return reject{"missing_recipient"};
             auto const when = json::epoch_field(ev, "timestamp");
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             auto id = json::scalar_text(ev, "sg_event_id");
@@ -156,10 +130,8 @@ public:
             e.esp_class = json::str(ev, "bounce_classification");
             e.esp_type = json::str(ev, "type");
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

@@ -6,6 +6,7 @@
 // (check_transport_auth) and/or the deprecated X-MessageSystems-Webhook-Token
 // header. Dedup key: event_id. Bounces are typed by bounce_class, not by the
 // event name, because SparkPost sends soft and blocked failures as "bounce" too.
+#include "providers/batch.hpp"
 #include "providers/json_util.hpp"
 #include "providers/registry.hpp"
 #include "verify/verify.hpp"
@@ -23,11 +24,6 @@ using model::event_type;
 /// Event types whose meaning does not depend on bounce_class. Anything not
 /// here and not a bounce (injection, open, click, unsubscribes, relay, ...)
 /// is counted as ignored.
-struct type_rule {
-    std::string_view name;
-    event_type type;
-};
-
 constexpr type_rule fixed_types[] = {
     {"delivery", event_type::delivered},
     {"spam_complaint", event_type::complaint},
@@ -79,9 +75,7 @@ std::optional<event_type>
 map_event(std::string_view type, dom::element ev)
 {
     if (type == "bounce" || type == "out_of_band") return map_bounce_class(json::int_field(ev, "bounce_class"));
-    for (auto const& rule : fixed_types)
-        if (rule.name == type) return rule.type;
-    return std::nullopt;
+    return find_type(fixed_types, type);
 }
 
 enum class unwrapped { event, ping, no_msys };
@@ -129,61 +123,25 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::array_only);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
-
-        parse_result out;
-        out.events.reserve(slices->size());
-        for (auto const raw : *slices) {
-            auto reject = [&](char const* why) {
-                out.rejected.push_back({std::string(name()), std::string(req.source), why, std::string(raw)});
-            };
-
-            dom::element wrapper;
-            if (json::parse_slice(doc, raw).get(wrapper) || !wrapper.is_object()) {
-                reject("not_an_object");
-                continue;
-            }
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view, dom::element wrapper) -> verdict {
             dom::element ev;
             auto const kind = unwrap(wrapper, ev);
-            if (kind == unwrapped::no_msys) {
-                reject("missing_msys");
-                continue;
-            }
-            if (kind == unwrapped::ping) {
-                ++out.ignored;
-                continue;
-            }
+            if (kind == unwrapped::no_msys) return reject{"missing_msys"};
+            if (kind == unwrapped::ping) return ignore{};
             auto const event_name = json::str(ev, "type");
-            if (event_name.empty()) {
-                reject("missing_event_type");
-                continue;
-            }
+            if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = map_event(event_name, ev);
-            if (!type) {
-                ++out.ignored;
-                continue;
-            }
+            if (!type) return ignore{};
 
             model::normalized_event e;
             auto rcpt = json::str(ev, "rcpt_to");
             if (rcpt.empty()) rcpt = json::str(ev, "raw_rcpt_to");
-            if (!model::normalize_address(rcpt, e.recipient, e.recipient_domain)) {
-                reject("missing_recipient");
-                continue;
-            }
+            if (!model::normalize_address(rcpt, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
             // A number in the docs, a numeric string in real posts, ISO-8601
             // on some generation events: epoch_field reads all three.
             auto const when = json::epoch_field(ev, "timestamp");
-            if (!when) {
-                reject("bad_timestamp");
-                continue;
-            }
+            if (!when) return reject{"bad_timestamp"};
 
-            e.provider = name();
-            e.source = req.source;
             e.type = *type;
             e.occurred_at = *when;
             e.esp_message_id = json::str(ev, "message_id");
@@ -206,10 +164,8 @@ public:
             e.esp_type = event_name;
             e.remote_mta = json::str(ev, "ip_address");
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            e.raw_json = raw;
-            out.events.push_back(std::move(e));
-        }
-        return out;
+            return e;
+        });
     }
 };
 

@@ -13,18 +13,20 @@
 //     input in uneven chunks; keep-alive and pipelining as the session loop;
 //   - real: http::request built as server.cpp's on_read does, http::router
 //     with the service's route patterns, http::json_error;
-//   - mirrored from api/webhooks.cpp: source validation, the media-type
-//     gate, the per-source secrets, the replay cache and the error mapping,
-//     around the real providers::find, prerequisites, verify, replay_key,
-//     parse and classify::classify_event, i.e. everything before
-//     ingest_writer::submit.
-// When webhooks.cpp changes those checks, change the mirror below with it.
+//   - real: the handler's source validation, media-type gate and error
+//     mapping (providers/request_rules.hpp, which webhooks.cpp calls too);
+//   - mirrored from api/webhooks.cpp: the per-source secrets and the replay
+//     cache, around the real providers::find, prerequisites, verify,
+//     replay_key, parse and classify::classify_event, i.e. everything
+//     before ingest_writer::submit.
+// When webhooks.cpp changes the mirrored steps, change them below with it.
 #include "fuzz_support.hpp"
 
 #include "classify/classifier.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "providers/registry.hpp"
+#include "providers/request_rules.hpp"
 #include "verify/verify.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -37,6 +39,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <utility>
 
 using namespace rebound;
 namespace beast = boost::beast;
@@ -81,48 +84,13 @@ private:
     std::size_t reads_ = 0;
 };
 
-// --- mirrored from api/webhooks.cpp -----------------------------------------
+// --- the handler's glue ------------------------------------------------------
 
-bool
-valid_source(std::string_view s) noexcept
-{
-    if (s.empty() || s.size() > 64) return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-    return true;
-}
-
-bool
-acceptable_media_type(std::string_view content_type) noexcept
-{
-    if (content_type.empty()) return true;
-    auto const semi = content_type.find(';');
-    std::string type(content_type.substr(0, semi));
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    model::ascii_lower(type);
-    return type == "application/json" || type == "text/plain" || type == "application/x-www-form-urlencoded" ||
-           (type.starts_with("application/") && type.ends_with("+json"));
-}
-
+/// The answer to a provider error, made by the same rules as the service's.
 http::response
 provider_error(boost::system::error_code ec, bool basic_auth_configured)
 {
-    using providers::errc;
-    auto const msg = ec.message();
-    switch (static_cast<errc>(ec.value())) {
-    case errc::malformed_body: return http::json_error(400, "malformed_body", msg);
-    case errc::unsupported_media_type: return http::json_error(415, "unsupported_media_type", msg);
-    case errc::missing_credentials: {
-        auto r = http::json_error(401, "missing_credentials", msg);
-        if (basic_auth_configured) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"rebound\"");
-        return r;
-    }
-    case errc::bad_credentials: return http::json_error(401, "bad_credentials", msg);
-    case errc::stale_signature: return http::json_error(401, "stale_signature", msg);
-    case errc::replayed: return http::json_error(401, "replayed", msg);
-    case errc::too_many_events: return http::json_error(413, "too_many_events", msg);
-    }
-    return http::json_error(400, "bad_request", msg);
+    return providers::to_response(providers::refusal_for(ec, basic_auth_configured), http::json_error);
 }
 
 /// Replay keys remembered on the current connection (cleared for every input,
@@ -135,19 +103,10 @@ std::set<std::string> seen_replays;
 void
 webhook(config::config const& cfg, http::request& req, http::path_params const& params, http::responder respond)
 {
-    auto const provider_name = params.at("provider");
-    auto const* provider = providers::find(provider_name);
-    if (!provider) return respond(http::json_error(404, "unknown_provider", "no provider named '" + provider_name + "'"));
-
-    std::string source;
-    if (auto const it = params.find("source"); it != params.end()) {
-        source = it->second;
-        if (!valid_source(source))
-            return respond(http::json_error(404, "bad_source", "a source is 1-64 characters of a-z, 0-9, '_' or '-'"));
-    }
-    if (!acceptable_media_type(req.headers.get("content-type")))
-        return respond(http::json_error(415, "unsupported_media_type",
-                                        "send application/json (or text/plain for Amazon SNS)"));
+    auto admitted = providers::admit(params, req.headers.get("content-type"));
+    if (admitted.refused) return respond(providers::to_response(std::move(*admitted.refused), http::json_error));
+    auto const* provider = admitted.target;
+    auto const& source = admitted.source;
 
     // `locked` stands for a source with secrets in config; its settings also
     // hold the test SNS certificate, as the document cache would.

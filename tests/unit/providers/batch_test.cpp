@@ -1,0 +1,111 @@
+// The shared batch walk and the wrapped-batch splitter: each event's element
+// must be the one its raw slice holds, whichever way the DOM is reached (the
+// whole-body pass, or the array parsed alone when escaped keys could make the
+// two JSON readers disagree), and the walk must keep order and reasons.
+#include "providers/batch.hpp"
+#include "providers/request_rules.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace rebound;
+using namespace rebound::providers;
+
+namespace {
+
+/// Each slice next to its element, minified, so a mismatch shows.
+std::vector<std::pair<std::string, std::string>>
+pairs_of(std::string const& body, std::string_view pointer)
+{
+    json::document doc;
+    auto events = json::split_parsed_events_at(doc, body, pointer, 100);
+    REQUIRE(events.has_value());
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto const& [raw, element] : *events) out.emplace_back(std::string(raw), json::minified(element));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("split_parsed_events_at pairs each slice with its own element", "[providers][shared]")
+{
+    using list = std::vector<std::pair<std::string, std::string>>;
+    // Plain keys: the whole-body DOM pass is reused. (Raw objects and arrays
+    // keep the whitespace after them, as split_events_at always did.)
+    CHECK(pairs_of(R"({"x":1,"events":[ {"a":1} , [2,3] ,"s", 4 ]})", "/events") ==
+          list{{R"({"a":1} )", R"({"a":1})"}, {"[2,3] ", "[2,3]"}, {R"("s")", R"("s")"}, {"4", "4"}});
+    CHECK(pairs_of(R"({"event":{"bounces":[{"a":1}]}})", "/event/bounces") == list{{R"({"a":1})", R"({"a":1})"}});
+    CHECK(pairs_of(R"({"events":[]})", "/events").empty());
+    // An escaped key the DOM would match but on-demand (raw bytes) does not:
+    // the events are the array on-demand found.
+    CHECK(pairs_of(R"({"\u0065vents":[{"wrong":1}],"events":[[{"right":2}]]})", "/events") ==
+          list{{R"([{"right":2}])", R"([{"right":2}])"}});
+    // Pointers with escapes take the same path.
+    CHECK(pairs_of(R"({"a/b":[1,2]})", "/a~1b") == list{{"1", "1"}, {"2", "2"}});
+}
+
+TEST_CASE("split_parsed_events_at refuses as split_events_at does", "[providers][shared]")
+{
+    json::document doc;
+    CHECK(json::split_parsed_events_at(doc, R"({"events":{}})", "/events", 10).error() == errc::malformed_body);
+    CHECK(json::split_parsed_events_at(doc, R"({"events":[1]} x)", "/events", 10).error() == errc::malformed_body);
+    CHECK(json::split_parsed_events_at(doc, R"({"events":[1,2,3]})", "/events", 2).error() == errc::too_many_events);
+    // Malformed wins over too many, as before.
+    CHECK(json::split_parsed_events_at(doc, R"({"events":[1,2,3]}])", "/events", 2).error() == errc::malformed_body);
+}
+
+TEST_CASE("map_events keeps order, reasons and the shared fields", "[providers][shared]")
+{
+    json::document doc;
+    auto events = json::split_parsed_events(doc, R"([{"k":"keep"},7,{"k":"skip"},{"k":"no"}])", json::shape::array_only, 10);
+    REQUIRE(events.has_value());
+    auto const out = map_events(*events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev) -> verdict {
+        auto const k = json::str(ev, "k");
+        if (k == "skip") return ignore{};
+        if (k == "no") return reject{"said_no"};
+        model::normalized_event e;
+        e.recipient = "a@b";
+        return e;
+    });
+    REQUIRE(out.events.size() == 1);
+    CHECK(out.events[0].provider == "p");
+    CHECK(out.events[0].source == "src");
+    CHECK(out.events[0].raw_json == R"({"k":"keep"})");
+    CHECK(out.ignored == 1);
+    REQUIRE(out.rejected.size() == 2);
+    CHECK(out.rejected[0].why == "not_an_object");
+    CHECK(out.rejected[0].raw_json == "7");
+    CHECK(out.rejected[1].why == "said_no");
+    CHECK(find_type(std::vector<type_rule>{{"x", model::event_type::drop}}, "x") == model::event_type::drop);
+}
+
+TEST_CASE("admit checks provider, source and media type in order", "[providers][shared]")
+{
+    using params = std::map<std::string, std::string, std::less<>>;
+    auto const unknown = admit(params{{"provider", "nope"}}, "text/html");
+    REQUIRE(unknown.refused);
+    CHECK(unknown.refused->status == 404);
+    CHECK(unknown.refused->code == "unknown_provider");
+    auto const bad_source = admit(params{{"provider", "sendgrid"}, {"source", "A B"}}, "text/html");
+    REQUIRE(bad_source.refused);
+    CHECK(bad_source.refused->code == "bad_source");
+    auto const media = admit(params{{"provider", "sendgrid"}, {"source", "eu-1"}}, "text/html; charset=utf-8");
+    REQUIRE(media.refused);
+    CHECK(media.refused->status == 415);
+    CHECK(media.target != nullptr);
+    for (auto type : {"", "application/json", "Application/JSON ; charset=utf-8", "text/plain", "application/cloudevents+json",
+                      "application/x-www-form-urlencoded"}) {
+        auto const ok = admit(params{{"provider", "sendgrid"}, {"source", "eu-1"}}, type);
+        CHECK_FALSE(ok.refused);
+        CHECK(ok.source == "eu-1");
+    }
+    auto const challenged = refusal_for(errc::missing_credentials, true);
+    CHECK(challenged.status == 401);
+    REQUIRE(challenged.headers.size() == 1);
+    CHECK(challenged.headers[0].first == "WWW-Authenticate");
+    CHECK(refusal_for(errc::missing_credentials, false).headers.empty());
+    CHECK(refusal_for(errc::too_many_events, false).status == 413);
+    CHECK(refusal_for(errc::unsupported_media_type, false).code == "unsupported_media_type");
+}
