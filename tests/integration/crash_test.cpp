@@ -22,21 +22,6 @@ using namespace rebound;
 
 namespace {
 
-std::uint16_t
-free_port()
-{
-    // Bind to port 0, read the port, release it: good enough on loopback.
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 pid_t
 start_rebound(std::string const& conninfo, std::uint16_t port, std::string const& spool)
 {
@@ -69,7 +54,7 @@ TEST_CASE("kill -9 under load loses no acknowledged event", "[integration][crash
     test::scratch_database db;
     auto const spool = std::filesystem::temp_directory_path() / ("rebound-crash-spool-" + std::to_string(::getpid()));
     std::filesystem::remove_all(spool);
-    auto const port = free_port();
+    auto const port = test::free_port();
 
     std::mutex mutex;
     std::set<std::string> acked;

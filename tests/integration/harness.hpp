@@ -29,6 +29,9 @@ http_result http_call(std::uint16_t port, std::string const& method, std::string
                       std::string const& body = {},
                       std::vector<std::pair<std::string, std::string>> const& headers = {{"Content-Type", "application/json"}});
 
+/// A loopback port free right now, for a child rebound process to listen on.
+std::uint16_t free_port();
+
 /// Raw bytes in, raw response text out (for protocol-level tests).
 std::string raw_exchange(std::uint16_t port, std::string const& bytes, int read_timeout_ms = 2000);
 

@@ -45,20 +45,6 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-std::uint16_t
-free_port()
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 double
 seconds_since(steady::time_point t)
 {
@@ -416,7 +402,7 @@ TEST_CASE("a PostgreSQL outage longer than a minute under load: every request ge
     std::filesystem::remove_all(tmp);
     std::filesystem::create_directories(tmp / "spool");
     auto const spool = tmp / "spool";
-    auto const port = free_port();
+    auto const port = test::free_port();
     child_rebound rebound{db.conninfo(), port, spool, tmp / "rebound.log"};
     rebound.start();
     REQUIRE(rebound.wait_healthy(20s));
@@ -579,7 +565,7 @@ TEST_CASE("kill -9 during a PostgreSQL outage loses no spooled event, and the re
     std::filesystem::remove_all(tmp);
     std::filesystem::create_directories(tmp / "spool");
     auto const spool = tmp / "spool";
-    auto const port = free_port();
+    auto const port = test::free_port();
     child_rebound rebound{db.conninfo(), port, spool, tmp / "rebound.log"};
     rebound.start();
     REQUIRE(rebound.wait_healthy(20s));
