@@ -3,8 +3,9 @@
 //
 // Every wording rule depends on the matcher's promises: ASCII case folding,
 // any whitespace run in the text matching one space in a pattern, duplicate
-// patterns each reported, positions counted in normalised text, and matches
-// reported in the order they end. A wrong failure or dictionary link would not
+// patterns each reported, positions counted in the original text (a
+// whitespace run counts as its first byte), and matches reported in the
+// order they end. A wrong failure or dictionary link would not
 // crash anything. It would quietly misclassify bounces, so the only way to
 // catch it is to compare every reported match with a brute-force search.
 // The input is a few short patterns (FuzzedDataProvider strings), then the
@@ -31,18 +32,22 @@ is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/// The documented normalisation: A-Z folded to a-z, whitespace runs as one space.
+/// The documented normalisation: A-Z folded to a-z, whitespace runs as one
+/// space. `origin[i]` is where normalised byte i comes from in `s` (the first
+/// byte of a whitespace run).
 std::string
-normalise(std::string_view s)
+normalise(std::string_view s, std::vector<std::uint32_t>* origin = nullptr)
 {
     std::string out;
-    for (char ch : s) {
-        auto const c = static_cast<unsigned char>(ch);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto const c = static_cast<unsigned char>(s[i]);
         if (is_space(c)) {
-            if (out.empty() || out.back() != ' ') out.push_back(' ');
+            if (!out.empty() && out.back() == ' ') continue;
+            out.push_back(' ');
         } else {
-            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
+            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : s[i]);
         }
+        if (origin) origin->push_back(static_cast<std::uint32_t>(i));
     }
     return out;
 }
@@ -71,18 +76,26 @@ LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
         got.emplace_back(end, id);
     });
 
+    // (end, id) as the matcher reports it, and where each match starts.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> want;
-    auto const hay = normalise(text);
+    std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t>> starts;
+    std::vector<std::uint32_t> origin;
+    auto const hay = normalise(text, &origin);
     for (std::uint32_t id = 0; id < patterns.size(); ++id) {
         auto const needle = normalise(patterns[id]);
         FUZZ_CHECK(m.pattern_length(id) == needle.size(), "pattern_length is not the normalised length");
         if (needle.empty()) continue;
-        for (auto at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1))
-            want.emplace_back(static_cast<std::uint32_t>(at + needle.size()), id);
+        for (auto at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) {
+            auto const end = origin[at + needle.size() - 1] + 1;
+            want.emplace_back(end, id);
+            starts.push_back({{end, id}, origin[at]});
+        }
     }
 
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
     FUZZ_CHECK(got == want, "matcher and naive search disagree");
+    for (auto const& [match, start] : starts)
+        FUZZ_CHECK(m.match_start(text, match.second, match.first) == start, "match_start disagrees with the naive search");
     return 0;
 }
