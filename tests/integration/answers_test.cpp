@@ -18,6 +18,8 @@
 using namespace rebound;
 using rebound::test::running_service;
 
+using rebound::test::sendgrid_event;
+
 namespace {
 
 constexpr char const* read_token = "read-token-for-tests";
@@ -52,26 +54,6 @@ struct api_client {
         return boost::json::parse(r.body);
     }
 };
-
-/// A SendGrid event. `kind`: delivered, deferred, bounce (hard), blocked, dropped, spamreport.
-std::string
-sg(std::string const& id, std::string const& email, std::string const& kind, long long ts, std::string const& user = "")
-{
-    std::ostringstream o;
-    o << R"({"email":")" << email << R"(","timestamp":)" << ts << R"(,"sg_event_id":")" << id << '"';
-    if (!user.empty()) o << R"(,"user_id":")" << user << '"';
-    if (kind == "bounce")
-        o << R"(,"event":"bounce","type":"bounce","status":"5.1.1","reason":"550 5.1.1 The email account that you tried to reach does not exist.")";
-    else if (kind == "blocked")
-        o << R"(,"event":"bounce","type":"blocked","status":"5.7.1","reason":"550 5.7.1 Service unavailable; client host [192.0.2.1] blocked using Spamhaus")";
-    else if (kind == "deferred")
-        o << R"(,"event":"deferred","response":"452 4.2.2 The email account that you tried to reach is over quota.")";
-    else if (kind == "delivered")
-        o << R"(,"event":"delivered","response":"250 2.0.0 OK")";
-    else
-        o << R"(,"event":")" << kind << '"';
-    return o.str() + "}";
-}
 
 void
 post_events(running_service& svc, std::vector<std::string> const& events)
@@ -120,8 +102,8 @@ TEST_CASE("status, streaks and send decisions", "[integration][api]")
 
     SECTION("a streak broken by a delivery restarts after it")
     {
-        post_events(svc, {sg("a1", "full@example.com", "deferred", t), sg("a2", "full@example.com", "deferred", t + 10),
-                          sg("a3", "full@example.com", "deferred", t + 20)});
+        post_events(svc, {sendgrid_event("a1", "full@example.com", "deferred", t), sendgrid_event("a2", "full@example.com", "deferred", t + 10),
+                          sendgrid_event("a3", "full@example.com", "deferred", t + 20)});
         auto s = api.get("/v1/recipients/full@example.com");
         CHECK(s.at("soft_bounce_streak") == 3);
         CHECK(s.at("reason").at("code") == "mailboxfull");
@@ -130,7 +112,7 @@ TEST_CASE("status, streaks and send decisions", "[integration][api]")
         CHECK_FALSE(s.at("reason").at("ja").as_string().empty());
         CHECK_FALSE(s.at("reason").at("en").as_string().empty());
 
-        post_events(svc, {sg("a4", "full@example.com", "delivered", t + 30), sg("a5", "full@example.com", "deferred", t + 40)});
+        post_events(svc, {sendgrid_event("a4", "full@example.com", "delivered", t + 30), sendgrid_event("a5", "full@example.com", "deferred", t + 40)});
         s = api.get("/v1/recipients/full@example.com");
         CHECK(s.at("soft_bounce_streak") == 1);
         CHECK(s.at("decision") == "send");
@@ -152,9 +134,9 @@ TEST_CASE("status, streaks and send decisions", "[integration][api]")
 
     SECTION("deliveries out of order and duplicates")
     {
-        post_events(svc, {sg("b1", "late@example.com", "deferred", t + 100), sg("b2", "late@example.com", "deferred", t + 200)});
-        post_events(svc, {sg("b0", "late@example.com", "delivered", t + 50)});   // older than the streak
-        post_events(svc, {sg("b2", "late@example.com", "deferred", t + 200)});   // a retry
+        post_events(svc, {sendgrid_event("b1", "late@example.com", "deferred", t + 100), sendgrid_event("b2", "late@example.com", "deferred", t + 200)});
+        post_events(svc, {sendgrid_event("b0", "late@example.com", "delivered", t + 50)});   // older than the streak
+        post_events(svc, {sendgrid_event("b2", "late@example.com", "deferred", t + 200)});   // a retry
         auto const s = api.get("/v1/recipients/late@example.com");
         CHECK(s.at("soft_bounce_streak") == 2);
         CHECK(s.at("last_delivered_at") != nullptr);
@@ -165,7 +147,7 @@ TEST_CASE("status, streaks and send decisions", "[integration][api]")
 
     SECTION("complaints stop sending")
     {
-        post_events(svc, {sg("c1", "angry@example.com", "delivered", t), sg("c2", "angry@example.com", "spamreport", t + 5)});
+        post_events(svc, {sendgrid_event("c1", "angry@example.com", "delivered", t), sendgrid_event("c2", "angry@example.com", "spamreport", t + 5)});
         auto const s = api.get("/v1/recipients/angry@example.com");
         CHECK(s.at("should_send") == false);
         CHECK(s.at("decision_rule") == "complaint");
@@ -178,9 +160,9 @@ TEST_CASE("address-change notices: opened by dead addresses only, resolved by de
     api_client api{svc};
     auto const t = now_s() - 7200;
 
-    post_events(svc, {sg("n1", "gone@example.com", "bounce", t, "user-1"),
-                      sg("n2", "blocked@example.com", "blocked", t, "user-2"),
-                      sg("n3", "moved@example.com", "bounce", t, "user-3")});
+    post_events(svc, {sendgrid_event("n1", "gone@example.com", "bounce", t, "user-1"),
+                      sendgrid_event("n2", "blocked@example.com", "blocked", t, "user-2"),
+                      sendgrid_event("n3", "moved@example.com", "bounce", t, "user-3")});
 
     SECTION("a block never opens a notice and does not stop sending")
     {
@@ -204,7 +186,7 @@ TEST_CASE("address-change notices: opened by dead addresses only, resolved by de
         CHECK(list.at("items").as_array().size() == 2);
 
         // A retry of the bounce does not open a second notice.
-        post_events(svc, {sg("n1", "gone@example.com", "bounce", t, "user-1"), sg("n1b", "gone@example.com", "bounce", t + 60, "user-1")});
+        post_events(svc, {sendgrid_event("n1", "gone@example.com", "bounce", t, "user-1"), sendgrid_event("n1b", "gone@example.com", "bounce", t + 60, "user-1")});
         CHECK(svc.db().scalar("SELECT count(*) FROM notices WHERE recipient = 'gone@example.com'") == "1");
     }
 
@@ -236,9 +218,9 @@ TEST_CASE("address-change notices: opened by dead addresses only, resolved by de
 
     SECTION("a later delivery resolves the notice by itself; an older one does not")
     {
-        post_events(svc, {sg("m0", "moved@example.com", "delivered", t - 100)});
+        post_events(svc, {sendgrid_event("m0", "moved@example.com", "delivered", t - 100)});
         CHECK(api.get("/v1/recipients/moved@example.com").at("needs_address_change") == true);
-        post_events(svc, {sg("m1", "moved@example.com", "delivered", t + 100)});
+        post_events(svc, {sendgrid_event("m1", "moved@example.com", "delivered", t + 100)});
         auto const s = api.get("/v1/recipients/moved@example.com");
         CHECK(s.at("needs_address_change") == false);
         CHECK(s.at("should_send") == true);
@@ -252,8 +234,8 @@ TEST_CASE("bulk lookups, timeline pagination and CSV", "[integration][api]")
     api_client api{svc};
     auto const t = now_s() - 600;
     std::vector<std::string> events;
-    for (int i = 0; i < 5; ++i) events.push_back(sg("t" + std::to_string(i), "busy@example.com", i % 2 ? "delivered" : "deferred", t + i));
-    events.push_back(sg("x1", "dead@example.com", "bounce", t, "u-dead"));
+    for (int i = 0; i < 5; ++i) events.push_back(sendgrid_event("t" + std::to_string(i), "busy@example.com", i % 2 ? "delivered" : "deferred", t + i));
+    events.push_back(sendgrid_event("x1", "dead@example.com", "bounce", t, "u-dead"));
     post_events(svc, events);
 
     auto const bulk = api.post("/v1/recipients/lookup", R"({"addresses":["dead@example.com","Busy@Example.com","new@example.com"]})",
@@ -294,11 +276,11 @@ TEST_CASE("stats: rates per day and domain, flagged over the threshold", "[integ
     api_client api{svc};
     auto const t = now_s() - 60;
     std::vector<std::string> events;
-    for (int i = 0; i < 18; ++i) events.push_back(sg("d" + std::to_string(i), "u" + std::to_string(i) + "@good.example", "delivered", t));
-    events.push_back(sg("h1", "x@bad.example", "bounce", t));
-    events.push_back(sg("h2", "y@bad.example", "delivered", t));
-    events.push_back(sg("s1", "z@good.example", "deferred", t));
-    events.push_back(sg("p1", "u1@good.example", "spamreport", t));
+    for (int i = 0; i < 18; ++i) events.push_back(sendgrid_event("d" + std::to_string(i), "u" + std::to_string(i) + "@good.example", "delivered", t));
+    events.push_back(sendgrid_event("h1", "x@bad.example", "bounce", t));
+    events.push_back(sendgrid_event("h2", "y@bad.example", "delivered", t));
+    events.push_back(sendgrid_event("s1", "z@good.example", "deferred", t));
+    events.push_back(sendgrid_event("p1", "u1@good.example", "spamreport", t));
     post_events(svc, events);
     post_events(svc, events);  // duplicates must not count twice
 

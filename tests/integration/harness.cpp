@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <sstream>
 #include <thread>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +24,26 @@
 #include <unistd.h>
 
 namespace rebound::test {
+
+std::string
+sendgrid_event(std::string const& id, std::string const& email, std::string const& kind, long long ts,
+               std::string const& user)
+{
+    std::ostringstream o;
+    o << R"({"email":")" << email << R"(","timestamp":)" << ts << R"(,"sg_event_id":")" << id << '"';
+    if (!user.empty()) o << R"(,"user_id":")" << user << '"';
+    if (kind == "bounce")
+        o << R"(,"event":"bounce","type":"bounce","status":"5.1.1","reason":"550 5.1.1 The email account that you tried to reach does not exist.")";
+    else if (kind == "blocked")
+        o << R"(,"event":"bounce","type":"blocked","status":"5.7.1","reason":"550 5.7.1 Service unavailable; client host [192.0.2.1] blocked using Spamhaus")";
+    else if (kind == "deferred")
+        o << R"(,"event":"deferred","response":"452 4.2.2 The email account that you tried to reach is over quota.")";
+    else if (kind == "delivered")
+        o << R"(,"event":"delivered","response":"250 2.0.0 OK")";
+    else
+        o << R"(,"event":")" << kind << '"';
+    return o.str() + "}";
+}
 
 std::uint16_t
 free_port()

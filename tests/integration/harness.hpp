@@ -29,6 +29,13 @@ http_result http_call(std::uint16_t port, std::string const& method, std::string
                       std::string const& body = {},
                       std::vector<std::pair<std::string, std::string>> const& headers = {{"Content-Type", "application/json"}});
 
+/// One SendGrid event as the ESP posts it. `kind`: delivered, deferred
+/// (452 4.2.2 mailbox full), bounce (550 5.1.1 user unknown), blocked, or any
+/// other SendGrid event name (dropped, spamreport, open, ...). `user` goes in
+/// the user_id custom argument when given.
+std::string sendgrid_event(std::string const& id, std::string const& email, std::string const& kind, long long ts,
+                           std::string const& user = "");
+
 /// A loopback port free right now, for a child rebound process to listen on.
 std::uint16_t free_port();
 

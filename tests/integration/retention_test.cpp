@@ -15,6 +15,8 @@
 using namespace rebound;
 using rebound::test::running_service;
 
+using rebound::test::sendgrid_event;
+
 namespace {
 
 constexpr char const* token = "retention-read-token";
@@ -34,15 +36,6 @@ get(running_service& svc, std::string const& target)
     INFO(target << " -> " << r.status << " " << r.body);
     REQUIRE(r.status == 200);
     return r.body;
-}
-
-std::string
-sg(std::string const& id, std::string const& email, std::string const& event, long long ts)
-{
-    std::string extra = event == "deferred" ? R"(,"response":"451 4.2.2 mailbox temporarily full","attempt":"1")" : "";
-    if (event == "bounce") extra = R"(,"type":"bounce","status":"5.1.1","reason":"550 5.1.1 user unknown")";
-    return R"({"email":")" + email + R"(","timestamp":)" + std::to_string(ts) + R"(,"event":")" + event +
-           R"(","sg_event_id":")" + id + R"(")" + extra + "}";
 }
 
 /// Posts a batch and returns the response body.
@@ -90,7 +83,7 @@ TEST_CASE("events are stored in monthly partitions, made ahead of time", "[integ
     CHECK(std::stoi(ahead) >= 4);  // this month and three ahead
 
     auto const now = std::time(nullptr);
-    post(svc, {sg("p-now", "a@example.com", "delivered", now)});
+    post(svc, {sendgrid_event("p-now", "a@example.com", "delivered", now)});
     CHECK(svc.db().scalar("SELECT tableoid::regclass::text FROM events WHERE provider_event_id = 'p-now'").starts_with("events_p"));
 }
 
@@ -101,9 +94,9 @@ TEST_CASE("a retry after a partition boundary is still a duplicate", "[integrati
     // One event in the last second of the previous month, one in the first of
     // this month, and one dated far ahead, beyond every partition made so far.
     auto const far = month_start(-20);
-    std::vector<std::string> const batch{sg("b-before", "a@example.com", "deferred", boundary - 1),
-                                         sg("b-after", "a@example.com", "deferred", boundary),
-                                         sg("b-far", "a@example.com", "delivered", far)};
+    std::vector<std::string> const batch{sendgrid_event("b-before", "a@example.com", "deferred", boundary - 1),
+                                         sendgrid_event("b-after", "a@example.com", "deferred", boundary),
+                                         sendgrid_event("b-far", "a@example.com", "delivered", far)};
     CHECK(post(svc, batch).find(R"("accepted":3)") != std::string::npos);
     CHECK(svc.db().scalar("SELECT tableoid::regclass::text FROM events WHERE provider_event_id = 'b-far'") == "events_default");
     CHECK(svc.db().scalar("SELECT count(DISTINCT tableoid) FROM events WHERE provider_event_id IN ('b-before', 'b-after')") == "2");
@@ -127,10 +120,10 @@ TEST_CASE("expired months are dropped; rollups and recipient state survive", "[i
     running_service svc{with_token()};
     auto const old_day = month_start(5) + 86400 * 3 + 3600;  // the 4th, five months ago
     auto const recent = std::time(nullptr) - 60;
-    post(svc, {sg("r-old-1", "gone@example.com", "bounce", old_day),
-               sg("r-old-2", "soft@example.com", "deferred", old_day),
-               sg("r-old-3", "soft@example.com", "delivered", old_day - 600),
-               sg("r-new-1", "soft@example.com", "deferred", recent)});
+    post(svc, {sendgrid_event("r-old-1", "gone@example.com", "bounce", old_day),
+               sendgrid_event("r-old-2", "soft@example.com", "deferred", old_day),
+               sendgrid_event("r-old-3", "soft@example.com", "delivered", old_day - 600),
+               sendgrid_event("r-new-1", "soft@example.com", "deferred", recent)});
     // Old events wait in the default partition until a pass gives their month
     // a partition of its own (retention 0 keeps everything).
     maintain(svc, 3, 0);

@@ -22,6 +22,8 @@
 using namespace rebound;
 using rebound::test::running_service;
 
+using rebound::test::sendgrid_event;
+
 namespace {
 
 constexpr char const* read_token = "rollups-read-token";
@@ -41,25 +43,6 @@ utc_day(long long epoch_s)
     char buf[16];
     std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
     return buf;
-}
-
-/// A SendGrid event. `kind`: delivered, deferred, bounce (hard), blocked, dropped, spamreport.
-std::string
-sendgrid(std::string const& id, std::string const& email, std::string const& kind, long long ts)
-{
-    std::ostringstream o;
-    o << R"({"email":")" << email << R"(","timestamp":)" << ts << R"(,"sg_event_id":")" << id << '"';
-    if (kind == "bounce")
-        o << R"(,"event":"bounce","type":"bounce","status":"5.1.1","reason":"550 5.1.1 The email account that you tried to reach does not exist.")";
-    else if (kind == "blocked")
-        o << R"(,"event":"bounce","type":"blocked","status":"5.7.1","reason":"550 5.7.1 Service unavailable; client host [192.0.2.1] blocked using Spamhaus")";
-    else if (kind == "deferred")
-        o << R"(,"event":"deferred","response":"452 4.2.2 The email account that you tried to reach is over quota.")";
-    else if (kind == "delivered")
-        o << R"(,"event":"delivered","response":"250 2.0.0 OK")";
-    else
-        o << R"(,"event":")" << kind << '"';
-    return o.str() + "}";
 }
 
 /// A generic (rebound's own format) event; a soft bounce is a 452 mailbox-full bounce.
@@ -135,8 +118,8 @@ ingest_history(running_service& svc, long long now)
             for (int i = 0; i < 8; ++i) {
                 auto const who = "r" + std::to_string(i) + "@" + domains[d];
                 auto const id = std::to_string(k) + "-" + std::to_string(d) + "-" + std::to_string(i);
-                sg_main.push_back(sendgrid("sg-" + id, who, sg_kinds[(i + k + d) % 7], t + i));
-                if (i % 2 == 0) sg_mkt.push_back(sendgrid("mkt-" + id, who, sg_kinds[(i + 2 * k) % 7], t + i + 1));
+                sg_main.push_back(sendgrid_event("sg-" + id, who, sg_kinds[(i + k + d) % 7], t + i));
+                if (i % 2 == 0) sg_mkt.push_back(sendgrid_event("mkt-" + id, who, sg_kinds[(i + 2 * k) % 7], t + i + 1));
                 if (d != 1 || i < 4) gen.push_back(generic("gen-" + id, who, gen_kinds[(i + d + k) % 5], t + i + 2));
             }
         post(svc, "/v1/webhooks/sendgrid", sg_main);
