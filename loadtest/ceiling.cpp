@@ -254,25 +254,17 @@ event_line(normalized_event const& e)
     col(e.recipient);
     col(e.recipient_domain);
     // Unix microseconds as timestamptz text, "2023-11-14 22:13:20.123456+00".
-    char ts[48];
+    char ts[64];
     {
-        auto const secs = e.occurred_at / 1000000;
-        auto const us = e.occurred_at % 1000000;
-        std::int64_t days = secs / 86400;
-        auto const rem = static_cast<int>(secs % 86400);
-        // Howard Hinnant's civil_from_days.
-        days += 719468;
-        std::int64_t const era = (days >= 0 ? days : days - 146096) / 146097;
-        auto const doe = static_cast<unsigned>(days - era * 146097);
-        unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-        unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        unsigned const mp = (5 * doy + 2) / 153;
-        unsigned const d = doy - (153 * mp + 2) / 5 + 1;
-        unsigned const m = mp < 10 ? mp + 3 : mp - 9;
-        if (m <= 2) ++y;
-        std::snprintf(ts, sizeof ts, "%04lld-%02u-%02u %02d:%02d:%02d.%06lld+00", static_cast<long long>(y), m, d,
-                      rem / 3600, rem / 60 % 60, rem % 60, static_cast<long long>(us));
+        using namespace std::chrono;
+        sys_time<microseconds> const t{microseconds{e.occurred_at}};
+        auto const day = floor<days>(t);
+        year_month_day const ymd{day};
+        hh_mm_ss const hms{t - day};
+        std::snprintf(ts, sizeof ts, "%04d-%02u-%02u %02lld:%02lld:%02lld.%06lld+00", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
+                      static_cast<long long>(hms.seconds().count()), static_cast<long long>(hms.subseconds().count()));
     }
     col(ts);
     col(e.smtp_code ? std::to_string(*e.smtp_code) : std::string{});

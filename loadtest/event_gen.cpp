@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 namespace rebound::loadtest {
@@ -102,32 +103,23 @@ put_2(std::string& out, unsigned v)
 void
 put_iso8601(std::string& out, std::int64_t micros)
 {
-    std::int64_t secs = micros / 1000000;
-    auto const millis = static_cast<unsigned>((micros % 1000000) / 1000);
-    std::int64_t days = secs / 86400;
-    auto rem = static_cast<unsigned>(secs % 86400);
-    // Howard Hinnant's civil_from_days.
-    days += 719468;
-    std::int64_t const era = (days >= 0 ? days : days - 146096) / 146097;
-    auto const doe = static_cast<unsigned>(days - era * 146097);
-    unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-    unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned const mp = (5 * doy + 2) / 153;
-    unsigned const d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned const m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2) ++y;
-    put_u64(out, static_cast<std::uint64_t>(y));
+    using namespace std::chrono;
+    sys_time<milliseconds> const t = floor<milliseconds>(sys_time<microseconds>{microseconds{micros}});
+    auto const day = floor<days>(t);
+    year_month_day const ymd{day};
+    hh_mm_ss const hms{t - day};
+    put_u64(out, static_cast<std::uint64_t>(static_cast<int>(ymd.year())));
     out.push_back('-');
-    put_2(out, m);
+    put_2(out, static_cast<unsigned>(ymd.month()));
     out.push_back('-');
-    put_2(out, d);
+    put_2(out, static_cast<unsigned>(ymd.day()));
     out.push_back('T');
-    put_2(out, rem / 3600);
+    put_2(out, static_cast<unsigned>(hms.hours().count()));
     out.push_back(':');
-    put_2(out, rem / 60 % 60);
+    put_2(out, static_cast<unsigned>(hms.minutes().count()));
     out.push_back(':');
-    put_2(out, rem % 60);
+    put_2(out, static_cast<unsigned>(hms.seconds().count()));
+    auto const millis = static_cast<unsigned>(hms.subseconds().count());
     out.push_back('.');
     out.push_back(static_cast<char>('0' + millis / 100));
     put_2(out, millis % 100);
