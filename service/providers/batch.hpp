@@ -37,6 +37,10 @@ find_type(std::span<type_rule const> rules, std::string_view name) noexcept
     return std::nullopt;
 }
 
+/// The event the mapping filled in is stored. It needs no provider, source
+/// or raw_json: map_events fills them in.
+struct keep {};
+
 /// The event is kept raw in parse_result::rejected, with this reason.
 struct reject {
     char const* why;
@@ -45,16 +49,18 @@ struct reject {
 /// A well-formed event of a type rebound does not store.
 struct ignore {};
 
-/// What a mapping makes of one event. A kept event needs no provider,
-/// source or raw_json: map_events fills them in.
-using verdict = std::variant<model::normalized_event, reject, ignore>;
+/// What a mapping makes of one event.
+using verdict = std::variant<keep, reject, ignore>;
 
 /// Whether a top-level element that is not an object is refused as
 /// "not_an_object" before the mapping sees it (blastengine's wrapper gives
 /// a reason of its own).
 enum class objects { only, any };
 
-/// Runs `map(raw, element) -> verdict` over the events in order.
+/// Runs `map(raw, element, event) -> verdict` over the events in order.
+/// The mapping fills in an event already in place at the end of
+/// parse_result::events, which is dropped again unless it is kept: moving
+/// each event out of a returned value cost more than filling it in.
 template <class Map>
 parse_result
 map_events(std::vector<json::event_slice> const& events, std::string_view provider, std::string_view source,
@@ -63,18 +69,20 @@ map_events(std::vector<json::event_slice> const& events, std::string_view provid
     parse_result out;
     out.events.reserve(events.size());
     for (auto const& [raw, element] : events) {
-        verdict v = (wanted == objects::only && !element.is_object()) ? verdict{reject{"not_an_object"}}
-                                                                         : map(raw, element);
-        if (auto* e = std::get_if<model::normalized_event>(&v)) {
-            e->provider = provider;
-            e->source = source;
-            e->raw_json = raw;
-            out.events.push_back(std::move(*e));
-        } else if (auto const* r = std::get_if<reject>(&v)) {
-            out.rejected.push_back({std::string(provider), std::string(source), r->why, std::string(raw)});
-        } else {
-            ++out.ignored;
+        auto& e = out.events.emplace_back();
+        verdict const v = (wanted == objects::only && !element.is_object()) ? verdict{reject{"not_an_object"}}
+                                                                               : map(raw, element, e);
+        if (std::holds_alternative<keep>(v)) {
+            e.provider = provider;
+            e.source = source;
+            e.raw_json = raw;
+            continue;
         }
+        out.events.pop_back();
+        if (auto const* r = std::get_if<reject>(&v))
+            out.rejected.push_back({std::string(provider), std::string(source), r->why, std::string(raw)});
+        else
+            ++out.ignored;
     }
     return out;
 }

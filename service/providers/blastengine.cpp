@@ -49,7 +49,7 @@ public:
         if (!wrappers) return wrappers.error();
 
         // The wrapper is refused by a reason of its own, so non-objects reach the mapping.
-        return map_events(*wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper) -> verdict {
+        return map_events(*wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
             dom::element ev, detail;
             if (wrapper["event"].get(ev) || !ev.is_object()) return reject{"not_an_event"};
             auto const event_name = json::str(ev, "type");
@@ -58,7 +58,6 @@ public:
             if (!type) return ignore{};
             if (ev["detail"].get(detail) || !detail.is_object()) return reject{"missing_detail"};
 
-            model::normalized_event e;
             if (!model::normalize_address(json::str(detail, "mailaddress"), e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             // ISO-8601 with +09:00 in every sample; JST if the zone is ever missing.
@@ -82,7 +81,7 @@ public:
             e.diagnostic = json::str(detail, "error_message");
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(detail, settings.user_ref_field);
-            return e;
+            return keep{};
         });
     }
 };

@@ -73,13 +73,12 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev, model::normalized_event& e) -> verdict {
             auto const event_name = json::str(ev, "event");
             if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = find_type(event_types, event_name);
             if (!type) return ignore{};
 
-            model::normalized_event e;
             if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             auto const when = occurred_at(ev);
@@ -95,7 +94,7 @@ public:
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.esp_type = event_name;
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            return e;
+            return keep{};
         });
     }
 };

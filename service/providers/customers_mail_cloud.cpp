@@ -201,11 +201,10 @@ public:
         auto items = json::split_parsed_events_at(doc, env->events_text, env->events_pointer, settings.max_events);
         if (!items) return items.error();
 
-        return map_events(*items, name(), req.source, objects::only, [&](std::string_view, dom::element item) -> verdict {
+        return map_events(*items, name(), req.source, objects::only, [&](std::string_view, dom::element item, model::normalized_event& e) -> verdict {
             auto const type = map_item(env->event_type, item);
             if (!type) return ignore{};
 
-            model::normalized_event e;
             auto to = json::str(item, "to");
             if (to.empty()) to = json::str(item, "envelopeTo");  // API version 1 items
             if (!model::normalize_address(to, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
@@ -224,7 +223,7 @@ public:
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(item, settings.user_ref_field);
-            return e;
+            return keep{};
         });
     }
 };

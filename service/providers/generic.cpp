@@ -83,7 +83,7 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_or_object, [](std::string_view, dom::element ev) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [](std::string_view, dom::element ev, normalized_event& e) -> verdict {
             auto id = id_text(ev, "event_id");
             if (!id) return reject{"missing_event_id"};
             auto const type_name = json::str(ev, "type");
@@ -93,7 +93,6 @@ public:
             auto const type = model::parse_event_type(type_name);
             if (!type) return reject{"unknown_event_type"};
 
-            normalized_event e;
             if (!model::normalize_address(json::str(ev, "recipient"), e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             // Epoch seconds or milliseconds (number or numeric string), or
@@ -105,7 +104,7 @@ public:
             e.provider_event_id = std::move(*id);
             e.type = *type;
             e.occurred_at = *when;
-            return e;
+            return keep{};
         });
     }
 };

@@ -4,8 +4,18 @@
 #include "providers/provider.hpp"
 #include "verify/verify.hpp"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rebound::providers::json {
 
@@ -41,6 +51,8 @@ raw_of(simdjson::ondemand::value& value)
 struct document::parsers {
     simdjson::dom::parser dom;
     simdjson::ondemand::parser ondemand;
+    std::unique_ptr<char[]> storage;  // the last body, then its padding
+    std::size_t capacity = 0;         // bytes in storage, padding included
     bool in_use = false;
 };
 
@@ -66,6 +78,25 @@ document::document()
 
 document::document(handle h) : parser(h.p->dom), splitter(h.p->ondemand), borrowed_(h.p), owned_(h.owned) {}
 
+std::string_view
+document::load(std::string_view body)
+{
+    auto& p = *borrowed_;
+    std::size_t const needed = body.size() + simdjson::SIMDJSON_PADDING;
+    if (p.capacity < needed) {
+        // Grows by half again so a run of slightly larger bodies does not
+        // reallocate each time; never shrinks (max_body bounds it).
+        p.capacity = std::max(needed, p.capacity + p.capacity / 2);
+        p.storage = std::make_unique<char[]>(p.capacity);
+    }
+    std::memcpy(p.storage.get(), body.data(), body.size());
+    // simdjson reads, but never uses, the padding: zeroing it keeps
+    // sanitizers and valgrind quiet about uninitialised bytes.
+    std::memset(p.storage.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    buffer = {p.storage.get(), body.size()};
+    return buffer;
+}
+
 document::~document()
 {
     if (owned_)
@@ -76,46 +107,122 @@ document::~document()
 
 namespace {
 
+/// The index of the first '"' or '\\' at or after body[i], sixteen bytes
+/// at a time: strings are most of an event's bytes, and a library call per
+/// string cost more than the scan itself. A read may run up to fifteen
+/// bytes past the body, into the padding (SIMDJSON_PADDING, 64 bytes)
+/// document::load puts after it; a find there is cut to the body's size.
+std::size_t
+next_quote_or_backslash(std::string_view body, std::size_t i) noexcept
+{
+#if defined(__SSE2__)
+    __m128i const quote = _mm_set1_epi8('"');
+    __m128i const slash = _mm_set1_epi8('\\');
+    for (; i < body.size(); i += 16) {
+        __m128i const bytes = _mm_loadu_si128(reinterpret_cast<__m128i const*>(body.data() + i));
+        auto const found = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, slash))));
+        if (found != 0) return std::min(body.size(), i + static_cast<std::size_t>(std::countr_zero(found)));
+    }
+    return body.size();
+#else
+    auto const at = body.find_first_of("\"\\", i);
+    return at == std::string_view::npos ? body.size() : at;
+#endif
+}
+
+/// The bytes value_end must look at: the ones that open or close strings,
+/// objects and arrays, and commas. Everything else (numbers, literals,
+/// colons, blanks) is skipped by a table lookup per byte.
+constexpr auto structure_bytes = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("\"{}[],")) t[c] = true;
+    return t;
+}();
+
+/// The end of the JSON value that starts at body[i], in a body the DOM
+/// has validated: the index just past its last byte.
+std::size_t
+value_end(std::string_view body, std::size_t i) noexcept
+{
+    int depth = 0;
+    for (; i < body.size(); ++i) {
+        while (i < body.size() && !structure_bytes[static_cast<unsigned char>(body[i])]) ++i;
+        if (i >= body.size()) break;
+        char const c = body[i];
+        if (c == '"') {
+            // Skip the string, and each escaped character in it with its backslash.
+            for (i = next_quote_or_backslash(body, i + 1); i < body.size() && body[i] == '\\';)
+                i = next_quote_or_backslash(body, i + 2);
+            if (depth == 0) return i + 1;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) return i;  // the enclosing array closes: a scalar ended before it
+            if (--depth == 0) return i + 1;
+        } else if (depth == 0) {  // a comma
+            return i;
+        }
+    }
+    return body.size();
+}
+
+bool
+blank(char c) noexcept
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/// The exact bytes of each element of the array that starts at body[i], in
+/// a validated body. A scan, not a parse: the DOM already proved the body is
+/// JSON, so only strings, nesting and commas need to be told apart. (It
+/// replaced an on-demand pass whose raw_json() walked every event again.)
+std::vector<std::string_view>
+array_elements(std::string_view body, std::size_t i)
+{
+    std::vector<std::string_view> out;
+    ++i;  // the '['
+    for (;;) {
+        while (i < body.size() && blank(body[i])) ++i;
+        if (i >= body.size() || body[i] == ']') return out;
+        std::size_t const start = i;
+        std::size_t end = value_end(body, i);
+        i = end;
+        while (i < body.size() && blank(body[i])) ++i;
+        // Objects and arrays keep the blanks after them and scalars do not,
+        // as the on-demand splitter this replaced gave them: ids derived
+        // from an event's bytes must not change under a retry.
+        if (body[start] == '{' || body[start] == '[')
+            end = i;
+        else
+            while (end > start && blank(body[end - 1])) --end;
+        out.push_back(body.substr(start, end - start));
+        if (i < body.size() && body[i] == ',') ++i;
+    }
+}
+
 /// split_events, also giving the validated DOM root.
 boost::system::result<std::vector<std::string_view>>
 split(document& doc, std::string_view body, shape allowed, dom::element& dom_root)
 {
-    doc.buffer = simdjson::padded_string(body);
+    auto const text = doc.load(body);
+    // One validating DOM pass over the whole body refuses truncated or
+    // trailing-garbage bodies up front; the slices come from a scan of the
+    // validated text.
+    if (doc.parser.parse(text.data(), text.size(), false).get(dom_root)) return errc::malformed_body;
 
-    // On-demand gives each element's exact bytes (raw_json), which the DOM
-    // cannot; the DOM then reads fields from each slice.
-    auto& od = doc.splitter;
-    auto parsed = od.iterate(doc.buffer);
-    if (parsed.error()) return errc::malformed_body;
-    auto& root = parsed.value_unsafe();
-
-    simdjson::ondemand::json_type type;
-    if (root.type().get(type)) return errc::malformed_body;
-
-    std::vector<std::string_view> out;
-    if (type == simdjson::ondemand::json_type::array) {
+    std::size_t first = 0;
+    while (first < text.size() && blank(text[first])) ++first;
+    if (dom_root.is_array()) {
         if (allowed == shape::object_only) return errc::malformed_body;
-        simdjson::ondemand::array arr;
-        if (root.get_array().get(arr)) return errc::malformed_body;
-        for (auto element : arr) {
-            simdjson::ondemand::value value;
-            std::string_view raw;
-            if (element.get(value) || raw_of(value).get(raw)) return errc::malformed_body;
-            out.push_back(raw);
-        }
-    } else if (type == simdjson::ondemand::json_type::object) {
-        if (allowed == shape::array_only) return errc::malformed_body;
-        std::string_view raw;
-        if (root.raw_json().get(raw)) return errc::malformed_body;
-        out.push_back(raw);
-    } else {
-        return errc::malformed_body;
+        return array_elements(text, first);
     }
-
-    // On-demand validates lazily; a full DOM pass over the whole body is the
-    // cheap way to refuse truncated or trailing-garbage bodies up front.
-    if (doc.parser.parse(doc.buffer).get(dom_root)) return errc::malformed_body;
-    return out;
+    if (dom_root.is_object()) {
+        if (allowed == shape::array_only) return errc::malformed_body;
+        // To the end of the body, blanks included, as on-demand gave it.
+        return std::vector<std::string_view>{text.substr(first)};
+    }
+    return errc::malformed_body;
 }
 
 }  // namespace
@@ -172,6 +279,14 @@ str(dom::element obj, std::string_view key) noexcept
 {
     std::string_view out;
     if (obj[key].get_string().get(out)) return {};
+    return out;
+}
+
+std::string_view
+str(dom::element v) noexcept
+{
+    std::string_view out;
+    if (v.get_string().get(out)) return {};
     return out;
 }
 
@@ -304,6 +419,12 @@ epoch_field(dom::element obj, std::string_view key)
 {
     dom::element v;
     if (obj[key].get(v)) return std::nullopt;
+    return epoch_value(v);
+}
+
+std::optional<model::unix_micros>
+epoch_value(dom::element v)
+{
     switch (v.type()) {
     case dom::element_type::INT64:
     case dom::element_type::UINT64: {
@@ -404,12 +525,12 @@ namespace {
 boost::system::result<std::vector<std::string_view>>
 split_at(document& doc, std::string_view body, std::string_view pointer, dom::element& dom_root)
 {
-    doc.buffer = simdjson::padded_string(body);
+    doc.load(body);
 
     auto& od = doc.splitter;
     simdjson::ondemand::document root;
     simdjson::ondemand::array arr;
-    if (od.iterate(doc.buffer).get(root) || root.at_pointer(pointer).get_array().get(arr)) return errc::malformed_body;
+    if (od.iterate(doc.buffer.data(), doc.buffer.size(), doc.buffer.size() + simdjson::SIMDJSON_PADDING).get(root) || root.at_pointer(pointer).get_array().get(arr)) return errc::malformed_body;
 
     std::vector<std::string_view> out;
     for (auto element : arr) {
@@ -421,7 +542,7 @@ split_at(document& doc, std::string_view body, std::string_view pointer, dom::el
 
     // As in split_events: on-demand only read up to the array, so the whole
     // body still needs one validating pass.
-    if (doc.parser.parse(doc.buffer).get(dom_root)) return errc::malformed_body;
+    if (doc.parser.parse(doc.buffer.data(), doc.buffer.size(), false).get(dom_root)) return errc::malformed_body;
     return out;
 }
 

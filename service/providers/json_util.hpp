@@ -29,11 +29,12 @@ namespace rebound::providers::json {
 /// The body copied into simdjson's padded buffer. Slices handed out by
 /// split_events point into it, so it must outlive them.
 ///
-/// The parsers are this thread's, borrowed for the document's lifetime: a
-/// parser sizes its buffers to the largest body it has seen, and allocating
-/// (and page-faulting) them afresh for every request cost more than parsing
-/// a batch. A document made while another is alive on the same thread gets
-/// parsers of its own.
+/// The parsers and the buffer are this thread's, borrowed for the
+/// document's lifetime: a parser sizes its buffers to the largest body it
+/// has seen, and allocating (and page-faulting) them, or a 50 kB copy of
+/// the body, afresh for every request cost more than parsing a batch. A
+/// document made while another is alive on the same thread gets a set of
+/// its own.
 class document {
 public:
     document();
@@ -41,7 +42,11 @@ public:
     document(document const&) = delete;
     document& operator=(document const&) = delete;
 
-    simdjson::padded_string buffer;
+    /// Copies `body` into the buffer, followed by SIMDJSON_PADDING bytes
+    /// that simdjson may read; returns the copy, which `buffer` then views.
+    std::string_view load(std::string_view body);
+
+    std::string_view buffer;
     simdjson::dom::parser& parser;
     simdjson::ondemand::parser& splitter;
 
@@ -91,6 +96,9 @@ parse_text(simdjson::dom::parser& parser, simdjson::padded_string& holder, std::
 /// The string value at `key`, or "" when missing or not a string.
 std::string_view str(simdjson::dom::element obj, std::string_view key) noexcept;
 
+/// The value itself when it is a string, else "".
+std::string_view str(simdjson::dom::element v) noexcept;
+
 /// A scalar as text: strings as-is, integers in decimal, booleans as
 /// "true"/"false". Used for ids, which some ESPs send as numbers.
 std::optional<std::string> scalar_text(simdjson::dom::element v);
@@ -108,6 +116,9 @@ std::optional<bool> bool_field(simdjson::dom::element obj, std::string_view key)
 /// epoch_from_double).
 std::optional<model::unix_micros>
 epoch_field(simdjson::dom::element obj, std::string_view key);
+
+/// epoch_field for a value already in hand.
+std::optional<model::unix_micros> epoch_value(simdjson::dom::element v);
 
 /// Unix time from a JSON number that was not an integer: seconds (or,
 /// above 1e11, milliseconds), to the microsecond the sender wrote.

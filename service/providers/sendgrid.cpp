@@ -9,6 +9,7 @@
 #include "providers/registry.hpp"
 #include "verify/verify.hpp"
 
+#include <array>
 #include <charconv>
 #include <string>
 
@@ -41,16 +42,66 @@ map_event(std::string_view event, std::string_view type)
     return std::nullopt;  // processed, open, click, unsubscribe, group_*: counted as ignored
 }
 
+/// The fields rebound reads from an event, found in one walk over its keys:
+/// SendGrid sends about twenty, and looking each of a dozen up by name
+/// walked them a dozen times. The first occurrence of a key wins, as a
+/// lookup by name finds it.
+class event_fields {
+public:
+    enum field : unsigned {
+        event, type, email, timestamp, sg_event_id, status, reason, response,
+        sg_message_id, bounce_classification, unique_args, custom_args, user_ref, count_
+    };
+
+    event_fields(dom::object ev, std::string_view user_ref_field) noexcept
+    {
+        for (auto [key, value] : ev) {
+            if (key == user_ref_field) keep(user_ref, value);
+            switch (key.size()) {
+            case 4: if (key == "type") keep(type, value); break;
+            case 5: if (key == "event") keep(event, value); else if (key == "email") keep(email, value); break;
+            case 6: if (key == "status") keep(status, value); else if (key == "reason") keep(reason, value); break;
+            case 8: if (key == "response") keep(response, value); break;
+            case 9: if (key == "timestamp") keep(timestamp, value); break;
+            case 11:
+                if (key == "sg_event_id") keep(sg_event_id, value);
+                else if (key == "unique_args") keep(unique_args, value);
+                else if (key == "custom_args") keep(custom_args, value);
+                break;
+            case 13: if (key == "sg_message_id") keep(sg_message_id, value); break;
+            case 21: if (key == "bounce_classification") keep(bounce_classification, value); break;
+            default: break;
+            }
+        }
+    }
+
+    bool has(field f) const noexcept { return (seen_ >> f) & 1U; }
+    dom::element get(field f) const noexcept { return values_[f]; }
+    /// The string at `f`, or "" when missing or not a string.
+    std::string_view str(field f) const noexcept { return has(f) ? json::str(values_[f]) : std::string_view{}; }
+
+private:
+    void keep(field f, dom::element v) noexcept
+    {
+        if (has(f)) return;
+        values_[f] = v;
+        seen_ |= 1U << f;
+    }
+
+    std::array<dom::element, count_> values_{};
+    unsigned seen_ = 0;
+};
+
 /// The user reference: a flattened custom argument, or (older SMTPAPI
 /// payloads) inside unique_args/custom_args.
 std::string
-user_ref_of(dom::element ev, std::string const& field)
+user_ref_of(event_fields const& f, std::string const& field)
 {
-    if (auto v = json::scalar_text(ev, field)) return *v;
-    for (char const* nested : {"unique_args", "custom_args"}) {
-        dom::element obj;
-        if (!ev[nested].get(obj) && obj.is_object())
-            if (auto v = json::scalar_text(obj, field)) return *v;
+    if (f.has(event_fields::user_ref))
+        if (auto v = json::scalar_text(f.get(event_fields::user_ref))) return *v;
+    for (auto const nested : {event_fields::unique_args, event_fields::custom_args}) {
+        if (!f.has(nested) || !f.get(nested).is_object()) continue;
+        if (auto v = json::scalar_text(f.get(nested), field)) return *v;
     }
     return {};
 }
@@ -102,35 +153,37 @@ public:
     {
         // One validating parse of the whole batch; each event's fields are
         // read from it, its raw bytes kept beside it.
-        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view raw, dom::element ev) -> verdict {
-            auto const event_name = json::str(ev, "event");
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view raw, dom::element ev, model::normalized_event& e) -> verdict {
+            event_fields const f(ev.get_object().value_unsafe(), settings.user_ref_field);
+            auto const event_name = f.str(event_fields::event);
             if (event_name.empty()) return reject{"missing_event_type"};
-            auto const type = map_event(event_name, json::str(ev, "type"));
+            auto const type = map_event(event_name, f.str(event_fields::type));
             if (!type) return ignore{};
 
-            model::normalized_event e;
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(f.str(event_fields::email), e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
-            auto const when = json::epoch_field(ev, "timestamp");
+            auto const when = f.has(event_fields::timestamp) ? json::epoch_value(f.get(event_fields::timestamp))
+                                                             : std::nullopt;
             if (!when) return reject{"bad_timestamp"};
 
             e.type = *type;
             e.occurred_at = *when;
-            auto id = json::scalar_text(ev, "sg_event_id");
+            auto id = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id))
+                                                        : std::nullopt;
             // Without sg_event_id (very old payloads), the event's own bytes are
             // the only stable identity a retry will repeat.
             e.provider_event_id = (id && !id->empty()) ? std::move(*id) : "sha256:" + verify::sha256_hex(raw);
-            e.enhanced_status = json::str(ev, "status");
+            e.enhanced_status = f.str(event_fields::status);
             // `reason` carries the bounce/drop text, `response` the
             // delivered/deferred reply.
-            e.diagnostic = json::str(ev, "reason");
-            if (e.diagnostic.empty()) e.diagnostic = json::str(ev, "response");
+            e.diagnostic = f.str(event_fields::reason);
+            if (e.diagnostic.empty()) e.diagnostic = f.str(event_fields::response);
             e.smtp_code = json::reply_code_in(e.diagnostic);
-            e.esp_message_id = json::str(ev, "sg_message_id");
-            e.esp_class = json::str(ev, "bounce_classification");
-            e.esp_type = json::str(ev, "type");
-            e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            return e;
+            e.esp_message_id = f.str(event_fields::sg_message_id);
+            e.esp_class = f.str(event_fields::bounce_classification);
+            e.esp_type = f.str(event_fields::type);
+            e.user_ref = user_ref_of(f, settings.user_ref_field);
+            return keep{};
         });
     }
 };

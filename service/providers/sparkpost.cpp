@@ -123,7 +123,7 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view, dom::element wrapper) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
             dom::element ev;
             auto const kind = unwrap(wrapper, ev);
             if (kind == unwrapped::no_msys) return reject{"missing_msys"};
@@ -133,7 +133,6 @@ public:
             auto const type = map_event(event_name, ev);
             if (!type) return ignore{};
 
-            model::normalized_event e;
             auto rcpt = json::str(ev, "rcpt_to");
             if (rcpt.empty()) rcpt = json::str(ev, "raw_rcpt_to");
             if (!model::normalize_address(rcpt, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
@@ -164,7 +163,7 @@ public:
             e.esp_type = event_name;
             e.remote_mta = json::str(ev, "ip_address");
             e.user_ref = user_ref_of(ev, settings.user_ref_field);
-            return e;
+            return keep{};
         });
     }
 };

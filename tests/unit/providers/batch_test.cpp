@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -56,23 +58,110 @@ TEST_CASE("split_parsed_events_at refuses as split_events_at does", "[providers]
     CHECK(json::split_parsed_events_at(doc, R"({"events":[1,2,3]}])", "/events", 2).error() == errc::malformed_body);
 }
 
+namespace {
+
+/// The slices simdjson's on-demand reader gives (raw_json() of objects and
+/// arrays, the trimmed token of scalars): what split_events handed out
+/// before its scan replaced that pass, and what ids derived from an event's
+/// bytes were computed from.
+std::vector<std::string>
+on_demand_slices(std::string const& body)
+{
+    simdjson::padded_string padded{body};
+    simdjson::ondemand::parser parser;
+    simdjson::ondemand::document doc;
+    std::vector<std::string> out;
+    if (parser.iterate(padded).get(doc)) return {"<error>"};
+    simdjson::ondemand::json_type type;
+    if (doc.type().get(type)) return {"<error>"};
+    std::string_view raw;
+    if (type == simdjson::ondemand::json_type::object) {
+        if (doc.raw_json().get(raw)) return {"<error>"};
+        return {std::string(raw)};
+    }
+    simdjson::ondemand::array arr;
+    if (doc.get_array().get(arr)) return {"<error>"};
+    for (auto element : arr) {
+        simdjson::ondemand::value v;
+        if (element.get(v) || v.type().get(type)) return {"<error>"};
+        if (type == simdjson::ondemand::json_type::object) {
+            simdjson::ondemand::object o;
+            if (v.get_object().get(o) || o.raw_json().get(raw)) return {"<error>"};
+        } else if (type == simdjson::ondemand::json_type::array) {
+            simdjson::ondemand::array a;
+            if (v.get_array().get(a) || a.raw_json().get(raw)) return {"<error>"};
+        } else {
+            raw = v.raw_json_token();
+            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+                raw.remove_suffix(1);
+        }
+        out.emplace_back(raw);
+    }
+    return out;
+}
+
+std::vector<std::string>
+split_slices(std::string const& body)
+{
+    json::document doc;
+    auto slices = json::split_events(doc, body, json::shape::array_or_object);
+    REQUIRE(slices.has_value());
+    return {slices->begin(), slices->end()};
+}
+
+}  // namespace
+
+TEST_CASE("split_events gives the bytes the on-demand splitter gave", "[providers][shared]")
+{
+    using list = std::vector<std::string>;
+    CHECK(split_slices("[ {\"a\":1} , [2,3] ,\"s\", 4 , {\"b\":\"x\\\"}\"}\n]") ==
+          list{"{\"a\":1} ", "[2,3] ", "\"s\"", "4", "{\"b\":\"x\\\"}\"}\n"});
+    CHECK(split_slices("  {\"a\":1}  \n") == list{"{\"a\":1}  \n"});
+    CHECK(split_slices("[]").empty());
+
+    // Strings of every length around the scan's 8-byte steps, with quotes,
+    // backslashes, brackets and commas inside, nested at several depths.
+    std::string const pieces[] = {"\\\\", "\\\"", "]", "}", ",", "[", "{", "x", "\u00e9", "\\u0022", " "};
+    std::uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1664525U + 1013904223U; };
+    for (int round = 0; round < 2000; ++round) {
+        std::string body = "[";
+        int const elements = static_cast<int>(next() % 6);
+        for (int k = 0; k < elements; ++k) {
+            if (k > 0) body += (next() % 2) ? " , " : ",";
+            std::string text;
+            for (auto n = next() % 24; n > 0; --n) text += pieces[next() % std::size(pieces)];
+            switch (next() % 5) {
+            case 0: body += "\"" + text + "\""; break;
+            case 1: body += "{\"k\":\"" + text + "\",\"n\":[1,{\"d\":\"" + text + "\"}]}"; break;
+            case 2: body += "[\"" + text + "\", null ,true]"; break;
+            case 3: body += std::to_string(next() % 1000) + std::string(next() % 3, ' '); break;
+            default: body += "{\"e\":{}}\t"; break;
+            }
+        }
+        body += (next() % 2) ? "]" : " ]\n";
+        INFO(body);
+        CHECK(split_slices(body) == on_demand_slices(body));
+    }
+}
+
 TEST_CASE("map_events keeps order, reasons and the shared fields", "[providers][shared]")
 {
     json::document doc;
     auto events = json::split_parsed_events(doc, R"([{"k":"keep"},7,{"k":"skip"},{"k":"no"}])", json::shape::array_only, 10);
     REQUIRE(events.has_value());
-    auto const out = map_events(*events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev) -> verdict {
+    auto const out = map_events(*events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev, model::normalized_event& e) -> verdict {
         auto const k = json::str(ev, "k");
+        e.recipient = std::string(k);  // filled in before the verdict, as mappings do
         if (k == "skip") return ignore{};
         if (k == "no") return reject{"said_no"};
-        model::normalized_event e;
-        e.recipient = "a@b";
-        return e;
+        return keep{};
     });
     REQUIRE(out.events.size() == 1);
     CHECK(out.events[0].provider == "p");
     CHECK(out.events[0].source == "src");
     CHECK(out.events[0].raw_json == R"({"k":"keep"})");
+    CHECK(out.events[0].recipient == "keep");
     CHECK(out.ignored == 1);
     REQUIRE(out.rejected.size() == 2);
     CHECK(out.rejected[0].why == "not_an_object");
