@@ -182,41 +182,50 @@ private:
     store(providers::parse_result parsed, std::optional<providers::provider::replay_guard> replay)
     {
         auto self = shared_from_this();
-        // With a spool, keep what the writer may fail to commit after it has
-        // taken the events, so the request can still be made durable.
-        std::shared_ptr<store::spooled_request> backup;
-        if (ctx_.spool) backup = std::make_shared<store::spooled_request>(store::spooled_request{parsed.events, parsed.rejected});
-
-        auto done = [self, ignored = parsed.ignored, replay, backup](boost::system::error_code ec, store::ingest_result r) {
-            if (ec) return self->store_failed(ec, backup, ignored, replay);
+        // A write that fails after the writer took the events hands back
+        // the ones it did not commit, so they can still be spooled.
+        auto done = [self, ignored = parsed.ignored, replay](boost::system::error_code ec, store::ingest_result r,
+                                                             store::unwritten back) {
+            if (ec)
+                return self->store_failed(ec, std::make_shared<store::spooled_request>(store::spooled_request{
+                                                  std::move(back.events), std::move(back.rejected)}),
+                                          r, ignored, replay);
             metrics::count(self->name_, self->metric_source_, outcome::accepted, r.accepted);
             metrics::count(self->name_, self->metric_source_, outcome::duplicate, r.duplicates);
             metrics::count(self->name_, self->metric_source_, outcome::rejected, r.rejected);
             self->remember(replay);
             self->respond_(http::json_ok(counts_body(r.accepted, r.duplicates, ignored, r.rejected)));
         };
-        if (auto const ec = ctx_.writer.submit(std::move(parsed.events), std::move(parsed.rejected), std::move(done))) {
-            if (!backup && (ec == store::store_errc::queue_full || ec == store::store_errc::unavailable))
-                backup = std::make_shared<store::spooled_request>(store::spooled_request{std::move(parsed.events), std::move(parsed.rejected)});
-            return store_failed(ec, backup, parsed.ignored, replay);
-        }
+        // submit() leaves the vectors as they were when it refuses them.
+        if (auto const ec = ctx_.writer.submit(std::move(parsed.events), std::move(parsed.rejected), std::move(done)))
+            return store_failed(ec,
+                                std::make_shared<store::spooled_request>(
+                                    store::spooled_request{std::move(parsed.events), std::move(parsed.rejected)}),
+                                {}, parsed.ignored, replay);
         ctx_.saturated_since_ms.store(0, std::memory_order_relaxed);
     }
 
     /// The database could not take the events: spool them when the spool is
     /// on and the failure is an outage (or a queue full for longer than
     /// spool_after), else tell the ESP to retry.
+    /// `committed` counts the parts of the request that were stored before
+    /// the others failed; `unstored` holds the rest.
     void
-    store_failed(boost::system::error_code ec, std::shared_ptr<store::spooled_request> const& backup, std::size_t ignored,
+    store_failed(boost::system::error_code ec, std::shared_ptr<store::spooled_request> const& unstored,
+                 store::ingest_result committed, std::size_t ignored,
                  std::optional<providers::provider::replay_guard> const& replay)
     {
+        // Parts that committed are stored whatever becomes of the rest.
+        metrics::count(name_, metric_source_, outcome::accepted, committed.accepted);
+        metrics::count(name_, metric_source_, outcome::duplicate, committed.duplicates);
+        metrics::count(name_, metric_source_, outcome::rejected, committed.rejected);
         auto const retry = ctx_.cfg.retry_after_seconds;
         if (ec == store::store_errc::write_failed) {
             metrics::count(name_, metric_source_, outcome::unavailable);
             return respond_(http::json_error(500, "write_failed", "the events could not be stored; retry later"));
         }
-        bool spoolable = ctx_.spool && backup && ec == store::store_errc::unavailable;
-        if (ctx_.spool && backup && ec == store::store_errc::queue_full) {
+        bool spoolable = ctx_.spool && ec == store::store_errc::unavailable;
+        if (ctx_.spool && ec == store::store_errc::queue_full) {
             auto const now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now().time_since_epoch()).count();
             std::int64_t expected = 0;
@@ -229,8 +238,8 @@ private:
             return respond_(http::unavailable(code, ec.message(), retry));
         }
         auto self = shared_from_this();
-        std::size_t const events = backup->events.size(), rejected = backup->rejected.size();
-        ctx_.spool->append(*backup, [self, events, rejected, ignored, replay, retry](boost::system::error_code spool_ec) {
+        std::size_t const events = unstored->events.size(), rejected = unstored->rejected.size();
+        ctx_.spool->append(*unstored, [self, events, rejected, committed, ignored, replay, retry](boost::system::error_code spool_ec) {
             if (spool_ec) {
                 metrics::count(self->name_, self->metric_source_, outcome::unavailable);
                 return self->respond_(http::unavailable("spool_full", "the database is unavailable and the spool is full", retry));
@@ -238,8 +247,12 @@ private:
             metrics::count(self->name_, self->metric_source_, outcome::spooled, events);
             self->remember(replay);
             // Durable on local disk; duplicates are sorted out on replay.
-            self->respond_(http::json_ok(boost::json::serialize(boost::json::object{
-                {"accepted", events}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", rejected}, {"spooled", true}})));
+            self->respond_(http::json_ok(boost::json::serialize(
+                boost::json::object{{"accepted", committed.accepted + events},
+                                    {"duplicates", committed.duplicates},
+                                    {"ignored", ignored},
+                                    {"rejected", committed.rejected + rejected},
+                                    {"spooled", true}})));
         });
     }
 

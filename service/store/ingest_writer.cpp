@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -40,32 +41,58 @@ public:
     }
 };
 
+struct request_state;
+
+struct work_item {
+    std::shared_ptr<request_state> request;
+    std::vector<model::normalized_event> events;
+    std::vector<model::rejected_event> rejected;
+};
+
 /// One request's share of the work, completed when every shard it touched
-/// has committed.
+/// has committed or failed.
 struct request_state {
     ingest_callback done;
     std::atomic<int> parts_left{0};
     std::mutex mutex;
     ingest_result result;
     boost::system::error_code error;
+    unwritten failed;  // the events of the parts that did not commit
 
-    void finish_part(boost::system::error_code ec, ingest_result const& part)
+    void finish_part(ingest_result const& part)
     {
         {
             std::lock_guard lock{mutex};
             result.accepted += part.accepted;
             result.duplicates += part.duplicates;
             result.rejected += part.rejected;
-            if (ec && !error) error = ec;
         }
-        if (parts_left.fetch_sub(1) == 1) done(error, result);
+        finish_one();
     }
-};
 
-struct work_item {
-    std::shared_ptr<request_state> request;
-    std::vector<model::normalized_event> events;
-    std::vector<model::rejected_event> rejected;
+    /// `item` did not commit: its events go back to the caller with `ec`.
+    void fail_part(boost::system::error_code ec, work_item& item)
+    {
+        {
+            std::lock_guard lock{mutex};
+            if (!error) error = ec;
+            auto append = [](auto& to, auto& from) {
+                if (to.empty()) to = std::move(from);
+                else std::move(from.begin(), from.end(), std::back_inserter(to));
+            };
+            append(failed.events, item.events);
+            append(failed.rejected, item.rejected);
+        }
+        finish_one();
+    }
+
+private:
+    void finish_one()
+    {
+        if (parts_left.fetch_sub(1) != 1) return;
+        if (error) done(error, result, std::move(failed));
+        else done({}, result, {});
+    }
 };
 
 /// libpqxx 6.4 keeps stream_to's raw-line writer private; tablewriter's is
@@ -273,7 +300,7 @@ struct ingest_writer::impl {
     void
     fail(std::vector<work_item>& batch, store_errc e)
     {
-        for (auto& item : batch) item.request->finish_part(e, {});
+        for (auto& item : batch) item.request->fail_part(e, item);
     }
 
     void
@@ -289,7 +316,7 @@ struct ingest_writer::impl {
             std::size_t events = 0;
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 events += batch[i].events.size();
-                batch[i].request->finish_part({}, results[i]);
+                batch[i].request->finish_part(results[i]);
             }
             batch_events.observe(static_cast<double>(events));
             batch_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -321,14 +348,14 @@ struct ingest_writer::impl {
             one.push_back(std::move(item));
             try {
                 auto results = write_batch(s, one);
-                one[0].request->finish_part({}, results[0]);
+                one[0].request->finish_part(results[0]);
             } catch (pqxx::broken_connection const& e) {
                 disconnect(s, e.what());
-                one[0].request->finish_part(store_errc::unavailable, {});
+                one[0].request->fail_part(store_errc::unavailable, one[0]);
                 if (!connect(s)) continue;
             } catch (std::exception const& e) {
                 log::error("request write failed", {{"error", e.what()}});
-                one[0].request->finish_part(store_errc::write_failed, {});
+                one[0].request->fail_part(store_errc::write_failed, one[0]);
             }
         }
     }
@@ -461,7 +488,7 @@ ingest_writer::submit(std::vector<model::normalized_event>&& events, std::vector
     int n = 0;
     for (auto const& p : parts) n += (!p.events.empty() || !p.rejected.empty()) ? 1 : 0;
     if (n == 0) {
-        request->done({}, {});
+        request->done({}, {}, {});
         return {};
     }
     request->parts_left = n;

@@ -45,8 +45,18 @@ struct ingest_result {
     std::size_t rejected = 0;    // kept raw in rejected_events
 };
 
-/// Called exactly once per accepted submit(), on a writer thread.
-using ingest_callback = std::function<void(boost::system::error_code, ingest_result)>;
+/// A request's events that were not committed, handed back with the error
+/// so that the caller can still make them durable (the spool) without
+/// keeping a copy of every request in case the write fails.
+struct unwritten {
+    std::vector<model::normalized_event> events;
+    std::vector<model::rejected_event> rejected;
+};
+
+/// Called exactly once per accepted submit(), on a writer thread. On error,
+/// the third argument holds the events of every part that did not commit
+/// (parts that did are durable and not handed back).
+using ingest_callback = std::function<void(boost::system::error_code, ingest_result, unwritten)>;
 
 class ingest_writer {
 public:

@@ -59,7 +59,7 @@ spool_replayer::drain()
                 }
                 // submit() takes the vectors only when it accepts them.
                 auto const ec = writer_.submit(std::move(r.events), std::move(r.rejected),
-                                               [this, flight](boost::system::error_code e, ingest_result) {
+                                               [this, flight](boost::system::error_code e, ingest_result, unwritten) {
                                                    if (!e) ++replayed_;
                                                    std::lock_guard lock{flight->mutex};
                                                    --flight->pending;
