@@ -3,6 +3,10 @@
 
 #include <charconv>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace rebound::store {
 
 namespace {
@@ -16,12 +20,32 @@ append_int(std::string& out, Int v)
     out.append(buf, r.ptr);
 }
 
-/// Text that needs no escaping is the common case; copy it in one go.
+bool
+needs_escape(char c) noexcept
+{
+    return static_cast<unsigned char>(c) < 0x20 || c == '\\';
+}
+
+/// Text that needs no escaping is the common case; copy it in one go. The
+/// test runs sixteen bytes at a time: every event's raw JSON (about 500
+/// bytes) passes through it, and byte by byte it was the writer's largest
+/// cost after malloc.
 bool
 plain(std::string_view s) noexcept
 {
-    for (char c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return false;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    __m128i const control_max = _mm_set1_epi8(0x1f);
+    __m128i const backslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= s.size(); i += 16) {
+        __m128i const bytes = _mm_loadu_si128(reinterpret_cast<__m128i const*>(s.data() + i));
+        // max(b, 0x1f) == 0x1f exactly when b <= 0x1f, unsigned.
+        __m128i const control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, control_max), control_max);
+        if (_mm_movemask_epi8(_mm_or_si128(control, _mm_cmpeq_epi8(bytes, backslash))) != 0) return false;
+    }
+#endif
+    for (; i < s.size(); ++i)
+        if (needs_escape(s[i])) return false;
     return true;
 }
 

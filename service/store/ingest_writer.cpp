@@ -257,6 +257,7 @@ struct ingest_writer::impl {
             std::vector<work_item> batch;
             {
                 std::unique_lock lock{s.mutex};
+                bool const idle = s.queue.empty();
                 // While disconnected, wake regularly to reconnect, so the
                 // service recovers without a request having to fail first.
                 while (s.queue.empty() && !stopping) {
@@ -273,10 +274,16 @@ struct ingest_writer::impl {
                 }
                 if (s.queue.empty() && stopping) break;
 
-                // Let the batch fill for at most batch_delay.
-                auto const deadline = std::chrono::steady_clock::now() + opts.batch_delay;
-                while (!stopping && s.queued_events < opts.batch_size &&
-                       s.wake.wait_until(lock, deadline) != std::cv_status::timeout) {
+                // A writer woken from idle lets the batch fill for at most
+                // batch_delay. Work that queued up during the previous write
+                // is a batch already: its senders are waiting for answers,
+                // so waiting longer would only delay them (under a closed
+                // loop of clients, nothing more arrives until they are answered).
+                if (idle) {
+                    auto const deadline = std::chrono::steady_clock::now() + opts.batch_delay;
+                    while (!stopping && s.queued_events < opts.batch_size &&
+                           s.wake.wait_until(lock, deadline) != std::cv_status::timeout) {
+                    }
                 }
 
                 std::size_t taken = 0;
