@@ -259,12 +259,13 @@ split_parsed_events(document& doc, std::string_view body, shape allowed, std::si
     return out;
 }
 
-simdjson::simdjson_result<dom::element>
-parse_slice(document& doc, std::string_view slice)
+boost::system::result<event_slice>
+parse_object(document& doc, std::string_view body)
 {
-    // The slice lies inside doc.buffer, which carries SIMDJSON_PADDING bytes
-    // after its end, so parsing in place without a copy is safe.
-    return doc.parser.parse(slice.data(), slice.size(), false);
+    dom::element root;
+    auto slices = split(doc, body, shape::object_only, root);
+    if (!slices) return slices.error();
+    return event_slice{slices->front(), root};
 }
 
 simdjson::simdjson_result<dom::element>

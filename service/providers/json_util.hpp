@@ -84,10 +84,10 @@ struct event_slice {
 boost::system::result<std::vector<event_slice>>
 split_parsed_events(document& doc, std::string_view body, shape allowed, std::size_t max_events);
 
-/// Parses one slice returned by split_events (or any JSON text in the same
-/// buffer). The element stays valid until the next parse on `doc.parser`.
-simdjson::simdjson_result<simdjson::dom::element>
-parse_slice(document& doc, std::string_view slice);
+/// The body as one JSON object: its exact bytes and its parsed form, from
+/// the one validating pass (for the ESPs that post one event per request).
+/// Fails with errc::malformed_body when it is not JSON or not an object.
+boost::system::result<event_slice> parse_object(document& doc, std::string_view body);
 
 /// Parses standalone JSON text (e.g. SNS's Message string) with its own padding.
 simdjson::simdjson_result<simdjson::dom::element>

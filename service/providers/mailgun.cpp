@@ -98,10 +98,10 @@ public:
         if (key.empty()) return {};
 
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        if (!slices) return slices.error();
-        dom::element root, sig;
-        if (json::parse_slice(doc, slices->front()).get(root)) return errc::malformed_body;
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return body.error();
+        dom::element const root = body->element;
+        dom::element sig;
         if (root["signature"].get(sig) || !sig.is_object()) return errc::missing_credentials;
 
         // The timestamp is a string in real payloads; accept a number too.
@@ -134,9 +134,9 @@ public:
     {
         if (secret(settings, "signing_key").empty() || is_form(req)) return std::nullopt;
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        dom::element root, sig;
-        if (!slices || json::parse_slice(doc, slices->front()).get(root) || root["signature"].get(sig)) return std::nullopt;
+        auto body = json::parse_object(doc, req.body);
+        dom::element sig;
+        if (!body || body->element["signature"].get(sig)) return std::nullopt;
         auto const token = json::str(sig, "token");
         if (token.empty()) return std::nullopt;
         auto const window = max_age_seconds(settings);
@@ -147,11 +147,9 @@ public:
     {
         if (is_form(req)) return errc::unsupported_media_type;
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        if (!slices) return slices.error();
-        auto const raw = slices->front();
-        dom::element root;
-        if (json::parse_slice(doc, raw).get(root)) return errc::malformed_body;
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return body.error();
+        auto const [raw, root] = *body;
         auto const found = event_of(root);
         if (!found || !found->is_object()) return errc::malformed_body;
         auto const ev = *found;

@@ -105,12 +105,10 @@ public:
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        if (!slices) return slices.error();
-        if (slices->size() > settings.max_events) return errc::too_many_events;
-        auto const raw = slices->front();
-        dom::element record;
-        if (json::parse_slice(doc, raw).get(record)) return errc::malformed_body;
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return body.error();
+        if (settings.max_events < 1) return errc::too_many_events;
+        auto const [raw, record] = *body;
 
         parse_result out;
         auto reject = [&](char const* why) {

@@ -189,10 +189,9 @@ public:
         // verify() checks no signature for this source: nothing to fetch.
         if (secret(settings, "verify_signature") == "false") return {};
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        dom::element root;
-        if (!slices || json::parse_slice(doc, slices->front()).get(root)) return {};
-        auto const url = json::str(root, "SigningCertURL");
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return {};
+        auto const url = json::str(body->element, "SigningCertURL");
         // Only a well-formed AWS URL is worth fetching; verify() refuses the rest.
         if (!verify::is_sns_certificate_url(url)) return {};
         return {std::string(url)};
@@ -204,10 +203,9 @@ public:
         if (auto const ec = check_transport_auth(req, settings)) return ec;
 
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        if (!slices) return slices.error();
-        dom::element root;
-        if (json::parse_slice(doc, slices->front()).get(root)) return errc::malformed_body;
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return body.error();
+        dom::element const root = body->element;
         bool const enveloped = is_envelope(root);
 
         if (auto const allowed = secret(settings, "topic_arn"); !allowed.empty()) {
@@ -234,11 +232,9 @@ public:
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         json::document doc;
-        auto slices = json::split_events(doc, req.body, json::shape::object_only);
-        if (!slices) return slices.error();
-        auto const raw = slices->front();
-        dom::element root;
-        if (json::parse_slice(doc, raw).get(root)) return errc::malformed_body;
+        auto body = json::parse_object(doc, req.body);
+        if (!body) return body.error();
+        auto const [raw, root] = *body;
 
         parse_result out;
         if (!is_envelope(root)) {
