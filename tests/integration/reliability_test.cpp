@@ -219,6 +219,29 @@ private:
     pid_t pid_ = -1;
 };
 
+/// A scratch database and a rebound child process with a spool, serving it
+/// on a free loopback port, ready before the test begins. Its folder (the
+/// spool and the log) is kept when a check fails, for the post-mortem.
+struct spooled_service {
+    explicit spooled_service(std::string const& name)
+        : tmp(std::filesystem::temp_directory_path() / ("rebound-" + name + "-" + std::to_string(::getpid()))),
+          spool(tmp / "spool"), port(test::free_port()),
+          rebound{db.conninfo(), port, spool, tmp / "rebound.log"}
+    {
+        std::filesystem::remove_all(tmp);
+        std::filesystem::create_directories(spool);
+        rebound.start();
+        REQUIRE(rebound.wait_healthy(20s));
+        REQUIRE(wait_for([&] { return try_call(port, "GET", "/readyz").status == 200; }, 20s));
+    }
+
+    test::scratch_database db;
+    std::filesystem::path const tmp;
+    std::filesystem::path const spool;
+    std::uint16_t const port;
+    child_rebound rebound;
+};
+
 /// One request an ESP would send: where, what, and the keys of the events it
 /// carries as "provider/key" (see stored_keys() for the stored side).
 struct esp_request {
@@ -397,16 +420,8 @@ TEST_CASE("a PostgreSQL outage longer than a minute under load: every request ge
     constexpr auto client_interval = 200ms;  // 5 requests/s per client
     constexpr int batch = 50;
 
-    test::scratch_database db;
-    auto const tmp = std::filesystem::temp_directory_path() / ("rebound-reliability-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(tmp);
-    std::filesystem::create_directories(tmp / "spool");
-    auto const spool = tmp / "spool";
-    auto const port = test::free_port();
-    child_rebound rebound{db.conninfo(), port, spool, tmp / "rebound.log"};
-    rebound.start();
-    REQUIRE(rebound.wait_healthy(20s));
-    REQUIRE(wait_for([&] { return try_call(port, "GET", "/readyz").status == 200; }, 20s));
+    spooled_service svc{"reliability"};
+    auto& [db, tmp, spool, port, rebound] = svc;
 
     phase_counts phases[3];  // before, during and after the outage
     std::atomic<int> phase{0};
@@ -560,16 +575,8 @@ TEST_CASE("kill -9 during a PostgreSQL outage loses no spooled event, and the re
     constexpr int clients = 4;
     constexpr auto load_per_round = 3s;
 
-    test::scratch_database db;
-    auto const tmp = std::filesystem::temp_directory_path() / ("rebound-reliability-crash-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(tmp);
-    std::filesystem::create_directories(tmp / "spool");
-    auto const spool = tmp / "spool";
-    auto const port = test::free_port();
-    child_rebound rebound{db.conninfo(), port, spool, tmp / "rebound.log"};
-    rebound.start();
-    REQUIRE(rebound.wait_healthy(20s));
-    REQUIRE(wait_for([&] { return try_call(port, "GET", "/readyz").status == 200; }, 20s));
+    spooled_service svc{"reliability-crash"};
+    auto& [db, tmp, spool, port, rebound] = svc;
 
     std::atomic<bool> stop{false};
     std::atomic<long> sequence{0}, requests{0}, transport_errors{0};
