@@ -390,13 +390,22 @@ parse_epoch_text(std::string_view s) noexcept
         }
     }
 
+    auto const at = epoch_from_integer(*whole);
+    if (!at) return std::nullopt;
+    return *whole > 100'000'000'000LL ? *at + micros / 1000 : *at + micros;
+}
+
+std::optional<model::unix_micros>
+epoch_from_integer(std::int64_t whole) noexcept
+{
+    if (whole < 0) return std::nullopt;
     // Above 1e11 seconds is year 5138: such values are milliseconds (Brevo
     // ts_epoch, one SendGrid doc example).
-    if (*whole > 100'000'000'000LL) {
-        if (*whole > 100'000'000'000'000LL) return std::nullopt;  // not a plausible ms value either
-        return *whole * 1000 + micros / 1000;
+    if (whole > 100'000'000'000LL) {
+        if (whole > 100'000'000'000'000LL) return std::nullopt;  // not a plausible ms value either
+        return whole * 1000;
     }
-    return *whole * 1'000'000 + micros;
+    return whole * 1'000'000;
 }
 
 std::optional<model::unix_micros>
@@ -431,7 +440,7 @@ epoch_value(dom::element v)
     case dom::element_type::UINT64: {
         auto const n = int_value(v);
         if (!n) return std::nullopt;
-        return parse_epoch_text(std::to_string(*n));
+        return epoch_from_integer(*n);
     }
     case dom::element_type::DOUBLE: return epoch_from_double(v.get_double().value_unsafe());
     case dom::element_type::STRING: {

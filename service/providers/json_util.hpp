@@ -129,6 +129,10 @@ std::optional<model::unix_micros> epoch_from_double(double seconds) noexcept;
 std::optional<model::unix_micros>
 parse_iso8601(std::string_view text, int default_offset_minutes = 0) noexcept;
 
+/// Whole seconds (or, above 1e11, milliseconds) to microseconds; nullopt
+/// for negative or implausible values.
+std::optional<model::unix_micros> epoch_from_integer(std::int64_t whole) noexcept;
+
 /// Seconds text such as "1521472262.908181" or "1700000000" to microseconds,
 /// exactly. Values above 1e11 are taken as milliseconds.
 std::optional<model::unix_micros> parse_epoch_text(std::string_view text) noexcept;

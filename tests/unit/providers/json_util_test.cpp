@@ -62,4 +62,12 @@ TEST_CASE("epoch numbers: integers, milliseconds, fewer digits, strings", "[prov
     CHECK(epoch_of(parser, R"({"t":1666214138.4046676})") == 1666214138'404667LL);
     CHECK_FALSE(epoch_of(parser, R"({"t":-1.5})"));
     CHECK_FALSE(epoch_of(parser, R"({"t":1e300})"));
+    // Integers take the same rules as their text: the seconds/milliseconds
+    // boundary, negatives, and milliseconds too large to be a date.
+    CHECK(epoch_of(parser, R"({"t":100000000000})") == 100000000000'000000LL);
+    CHECK(epoch_of(parser, R"({"t":100000000001})") == 100000000'001000LL);
+    CHECK(epoch_of(parser, R"({"t":"1700000000123"})") == 1700000000'123000LL);
+    CHECK_FALSE(epoch_of(parser, R"({"t":-5})"));
+    CHECK_FALSE(epoch_of(parser, R"({"t":100000000000001})"));
+    CHECK_FALSE(epoch_of(parser, R"({"t":"100000000000001"})"));
 }
