@@ -486,8 +486,17 @@ ingest_writer::submit(std::vector<model::normalized_event>&& events, std::vector
     if (m.queued.load() + events.size() > m.opts.queue_limit) return store_errc::queue_full;
 
     // Split by recipient shard; rejected events ride with shard 0's part.
+    // Each part is sized first: growing it would move every event again.
     std::vector<work_item> parts(m.shards.size());
-    for (auto& e : events) parts[m.shard_of(e.recipient)].events.push_back(std::move(e));
+    std::vector<unsigned> shard_of_event(events.size());
+    std::vector<std::size_t> sizes(parts.size(), 0);
+    for (std::size_t i = 0; i < events.size(); ++i) ++sizes[shard_of_event[i] = m.shard_of(events[i].recipient)];
+    if (auto const only = std::find(sizes.begin(), sizes.end(), events.size()); only != sizes.end() && !events.empty()) {
+        parts[static_cast<std::size_t>(only - sizes.begin())].events = std::move(events);  // one shard: no split
+    } else {
+        for (std::size_t k = 0; k < parts.size(); ++k) parts[k].events.reserve(sizes[k]);
+        for (std::size_t i = 0; i < events.size(); ++i) parts[shard_of_event[i]].events.push_back(std::move(events[i]));
+    }
     parts[0].rejected = std::move(rejected);
 
     auto request = std::make_shared<request_state>();
