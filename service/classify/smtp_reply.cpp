@@ -19,6 +19,10 @@ namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
 
+// The small readers below (trim, code_at, enhanced_at, token_starts_at) run
+// for every reply, several times: they are forced inline, as a call each
+// cost more than their bodies.
+
 bool
 is_digit(char c) noexcept
 {
@@ -52,7 +56,7 @@ starts_with_ci(std::string_view s, std::string_view prefix) noexcept
     return true;
 }
 
-std::string_view
+[[gnu::always_inline]] inline std::string_view
 trim(std::string_view s) noexcept
 {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -62,7 +66,7 @@ trim(std::string_view s) noexcept
 
 /// A reply code at `pos`: exactly three digits, 2xx-5xx, not part of a longer
 /// number or of a dotted token such as an IP address.
-std::optional<int>
+[[gnu::always_inline]] inline std::optional<int>
 code_at(std::string_view s, std::size_t pos) noexcept
 {
     if (pos > s.size() || s.size() - pos < 3) return std::nullopt;
@@ -74,7 +78,7 @@ code_at(std::string_view s, std::size_t pos) noexcept
 
 /// The length of an RFC 3463 status at `pos` ("5.1.1", "4.7.650"), or 0. The
 /// token must end there: "4.16.55.1" (a Yahoo log id) is not a status.
-std::size_t
+[[gnu::always_inline]] inline std::size_t
 enhanced_at(std::string_view s, std::size_t pos) noexcept
 {
     if (pos >= s.size()) return 0;
@@ -95,7 +99,7 @@ enhanced_at(std::string_view s, std::size_t pos) noexcept
 }
 
 /// Not glued to a preceding word, number or dotted token.
-bool
+[[gnu::always_inline]] inline bool
 token_starts_at(std::string_view s, std::size_t pos) noexcept
 {
     if (pos == 0) return true;
@@ -103,44 +107,69 @@ token_starts_at(std::string_view s, std::size_t pos) noexcept
     return !is_digit(prev) && !is_alpha(prev) && prev != '.' && prev != '_' && prev != '-';
 }
 
-/// The first i >= from with lo <= s[i] <= hi, or npos. Replies are mostly
-/// letters and the scans below look for rare digits in every reply, so the
-/// bytes are tested sixteen at a time where SSE2 is there (every x86-64),
-/// eight at a time elsewhere.
-std::size_t
-find_in_range(std::string_view s, std::size_t from, char lo, char hi) noexcept
-{
-    std::size_t i = from;
+/// The positions of the bytes '2'..'5' in a text, in order: where a reply
+/// code or an enhanced status can start. Replies are mostly letters and
+/// these scans look for rare digits in every reply, so the bytes are tested
+/// sixteen at a time where SSE2 is there (every x86-64; byte by byte
+/// elsewhere) and the positions kept as a bit mask per 64 bytes: the next
+/// candidate is a count of trailing zeros, not a new search.
+class class_digits {
+public:
+    explicit class_digits(std::string_view s) noexcept : s_(s) { load(0); }
+
+    /// The next position, or npos when there is none.
+    std::size_t next() noexcept
+    {
+        while (mask_ == 0) {
+            if (base_ + block >= s_.size()) return npos;
+            load(base_ + block);
+        }
+        auto const at = base_ + static_cast<std::size_t>(std::countr_zero(mask_));
+        mask_ &= mask_ - 1;
+        return at;
+    }
+
+private:
+    static constexpr std::size_t block = 64;
+
+    /// The mask of the 64 bytes from `from` (< s_.size()) on.
+    void load(std::size_t from) noexcept
+    {
+        base_ = from;
+        mask_ = 0;
+        std::size_t const left = s_.size() - from;
+        std::size_t k = 0;
 #if defined(__SSE2__)
-    // c in [lo, hi] exactly when (c - lo) mod 256 <= hi - lo, unsigned.
-    __m128i const base = _mm_set1_epi8(lo);
-    __m128i const width = _mm_set1_epi8(static_cast<char>(hi - lo));
-    for (; i + 16 <= s.size(); i += 16) {
-        auto const w = _mm_loadu_si128(reinterpret_cast<__m128i const*>(s.data() + i));
-        auto const shifted = _mm_sub_epi8(w, base);
-        auto const inside = _mm_cmpeq_epi8(_mm_min_epu8(shifted, width), shifted);
-        if (auto const mask = static_cast<unsigned>(_mm_movemask_epi8(inside)); mask != 0)
-            return i + static_cast<std::size_t>(std::countr_zero(mask));
-    }
-#else
-    // "Has a byte strictly between m and n" for a 64-bit word (Bit Twiddling
-    // Hacks, hasbetween); exact for m < 128 and n <= 128.
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    std::uint64_t const m = static_cast<unsigned char>(lo) - 1u;
-    std::uint64_t const n = static_cast<unsigned char>(hi) + 1u;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, s.data() + i, sizeof w);
-        auto const low7 = w & (ones * 127);
-        if ((((ones * (127 + n)) - low7) & ~w & (low7 + ones * (127 - m)) & (ones * 128)) == 0) continue;
-        for (std::size_t k = i; k < i + 8; ++k)
-            if (s[k] >= lo && s[k] <= hi) return k;
-    }
+        // c in ['2', '5'] exactly when (c - '2') mod 256 <= 3, unsigned.
+        auto const in_range = [&](std::size_t at) {
+            auto const w = _mm_loadu_si128(reinterpret_cast<__m128i const*>(s_.data() + at));
+            auto const shifted = _mm_sub_epi8(w, _mm_set1_epi8('2'));
+            auto const inside = _mm_cmpeq_epi8(_mm_min_epu8(shifted, _mm_set1_epi8(3)), shifted);
+            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(inside)));
+        };
+        if (left >= block) {
+            // The usual case, written out: GCC compiled the loop below poorly.
+            mask_ = in_range(from) | in_range(from + 16) << 16 | in_range(from + 32) << 32 |
+                    in_range(from + 48) << 48;
+            return;
+        }
+        for (; k + 16 <= left; k += 16) mask_ |= in_range(from + k) << k;
+        if (k < left && s_.size() >= 16) {
+            // A short last piece is read as the sixteen bytes that end the
+            // text, and the bytes already seen are shifted out of its mask.
+            std::size_t const at = s_.size() - 16;
+            mask_ |= in_range(at) >> (from + k - at) << k;
+            return;
+        }
 #endif
-    for (; i < s.size(); ++i)
-        if (s[i] >= lo && s[i] <= hi) return i;
-    return npos;
-}
+        for (; k < std::min(left, block); ++k)
+            if (s_[from + k] >= '2' && s_[from + k] <= '5') mask_ |= std::uint64_t{1} << k;
+    }
+
+    std::string_view s_;
+    std::size_t base_ = 0;
+    std::uint64_t mask_ = 0;
+};
 
 struct found_at {
     std::size_t pos = npos;
@@ -153,16 +182,16 @@ found_at
 find_enhanced(std::string_view s, std::optional<int> code) noexcept
 {
     found_at first;
-    // A status starts with its class digit: jumping from one 2..5 digit to
-    // the next skips almost every byte cheaply.
-    for (std::size_t i = find_in_range(s, 0, '2', '5'); i != npos; i = find_in_range(s, i + 1, '2', '5')) {
-        if (s[i] != '2' && s[i] != '4' && s[i] != '5') continue;
-        if (!token_starts_at(s, i)) continue;
+    // A status starts with its class digit (2, 4 or 5). The digits inside a
+    // status that is passed over fail token_starts_at: each follows a dot or
+    // a digit.
+    class_digits digits(s);
+    for (std::size_t i = digits.next(); i != npos; i = digits.next()) {
+        if (s[i] == '3' || !token_starts_at(s, i)) continue;
         auto const len = enhanced_at(s, i);
         if (len == 0) continue;
         if (!code || s[i] - '0' == *code / 100) return {i, len};
         if (first.pos == npos) first = {i, len};
-        i += len - 1;
     }
     return first;
 }
@@ -181,7 +210,8 @@ found_at
 find_embedded_code(std::string_view s, found_at& first_status) noexcept
 {
     // A code starts with 2..5: jump from one such digit to the next.
-    for (std::size_t i = find_in_range(s, 0, '2', '5'); i != npos; i = find_in_range(s, i + 1, '2', '5')) {
+    class_digits digits(s);
+    for (std::size_t i = digits.next(); i != npos; i = digits.next()) {
         if (!token_starts_at(s, i)) continue;
         if (first_status.pos == npos && s[i] != '3') {
             if (auto const len = enhanced_at(s, i); len > 0) first_status = {i, len};
@@ -218,6 +248,10 @@ read_leading(std::string_view line) noexcept
     leading_reply out;
     std::size_t pos = 0;
     if (pos < line.size() && line[pos] == '#') ++pos;
+    // Most lines start with a word: neither a code nor a status (nor
+    // qmail's '#' before a status) can start there.
+    if (pos >= line.size() || ((line[pos] < '2' || line[pos] > '5') && line[pos] != '#'))
+        return {.code = {}, .enhanced = {}, .rest = line};
     out.code = code_at(line, pos);
     if (out.code) {
         pos += 3;
@@ -241,6 +275,9 @@ std::string_view
 strip_wrappers(std::string_view s) noexcept
 {
     s = trim(s);
+    // Most replies start with neither wrapper: one look at the first letter.
+    if (s.empty()) return s;
+    if (char const first = lower(s.front()); first != 'd' && first != 's' && first != 'x') return s;
     if (starts_with_ci(s, "diagnostic-code:")) s = trim(s.substr(16));
     if (starts_with_ci(s, "smtp;") || starts_with_ci(s, "x-")) {
         auto const semi = s.find(';');
