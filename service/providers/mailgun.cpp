@@ -149,7 +149,9 @@ public:
         json::document doc;
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
-        auto const [raw, root] = *body;
+        // Plain names, not a structured binding: lambdas below capture them (clang 14 cannot).
+        std::string_view const raw = body->raw;
+        dom::element const root = body->element;
         auto const found = event_of(root);
         if (!found || !found->is_object()) return errc::malformed_body;
         auto const ev = *found;

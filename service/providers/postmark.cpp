@@ -108,7 +108,9 @@ public:
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
         if (settings.max_events < 1) return errc::too_many_events;
-        auto const [raw, record] = *body;
+        // Plain names, not a structured binding: lambdas below capture them (clang 14 cannot).
+        std::string_view const raw = body->raw;
+        dom::element const record = body->element;
 
         parse_result out;
         auto reject = [&](char const* why) {

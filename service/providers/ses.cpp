@@ -234,7 +234,8 @@ public:
         json::document doc;
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
-        auto const [raw, root] = *body;
+        std::string_view const raw = body->raw;
+        dom::element const root = body->element;
 
         parse_result out;
         if (!is_envelope(root)) {

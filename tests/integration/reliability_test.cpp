@@ -421,7 +421,11 @@ TEST_CASE("a PostgreSQL outage longer than a minute under load: every request ge
     constexpr int batch = 50;
 
     spooled_service svc{"reliability"};
-    auto& [db, tmp, spool, port, rebound] = svc;
+    auto& db = svc.db;
+    auto const& tmp = svc.tmp;
+    auto const& spool = svc.spool;
+    auto const port = svc.port;
+    auto& rebound = svc.rebound;
 
     phase_counts phases[3];  // before, during and after the outage
     std::atomic<int> phase{0};
@@ -576,7 +580,11 @@ TEST_CASE("kill -9 during a PostgreSQL outage loses no spooled event, and the re
     constexpr auto load_per_round = 3s;
 
     spooled_service svc{"reliability-crash"};
-    auto& [db, tmp, spool, port, rebound] = svc;
+    auto& db = svc.db;
+    auto const& tmp = svc.tmp;
+    auto const& spool = svc.spool;
+    auto const port = svc.port;
+    auto& rebound = svc.rebound;
 
     std::atomic<bool> stop{false};
     std::atomic<long> sequence{0}, requests{0}, transport_errors{0};
