@@ -20,7 +20,6 @@
 #include <mutex>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 
 namespace rebound::store {
 
@@ -115,18 +114,16 @@ private:
 };
 #pragma GCC diagnostic pop
 
-/// The key a stored event is reported back under by merge_staged.
-struct event_key {
-    std::string_view provider;
+/// The key a stored event is reported back under by merge_staged, with the
+/// batch item (request) that sent it. Sorted, so that the rows merge_staged
+/// returns are found by binary search: a hash map cost an allocation per
+/// event.
+struct event_owner {
     std::string_view id;
-    bool operator==(event_key const&) const = default;
-};
+    std::string_view provider;
+    std::size_t item;
 
-struct event_key_hash {
-    std::size_t operator()(event_key const& k) const noexcept
-    {
-        return std::hash<std::string_view>{}(k.id) * 31 + std::hash<std::string_view>{}(k.provider);
-    }
+    auto key() const noexcept { return std::tie(id, provider); }
 };
 
 /// Recipients are spread over a fixed number of logical shards with a hash
@@ -424,7 +421,7 @@ struct ingest_writer::impl {
             // Credit each newly stored event to the first request that sent it.
             // Ids come back as stored, without NUL (copy_rows.hpp).
             std::deque<std::string> stripped;
-            std::unordered_map<event_key, std::size_t, event_key_hash> owners;
+            std::vector<event_owner> owners;
             owners.reserve(total_events);
             for (std::size_t i = 0; i < batch.size(); ++i)
                 for (auto const& e : batch[i].events) {
@@ -434,11 +431,17 @@ struct ingest_writer::impl {
                         append_copy_text(stripped.back(), id);
                         id = stripped.back();
                     }
-                    owners.try_emplace(event_key{e.provider, id}, i);
+                    owners.push_back({id, e.provider, i});
                 }
+            // Equal keys keep batch order, so the first request wins.
+            std::stable_sort(owners.begin(), owners.end(),
+                             [](event_owner const& a, event_owner const& b) { return a.key() < b.key(); });
             for (auto const& row : inserted) {
-                auto const it = owners.find(event_key{{row[0].c_str(), row[0].size()}, {row[1].c_str(), row[1].size()}});
-                if (it != owners.end()) ++results[it->second].accepted;
+                std::string_view const provider{row[0].c_str(), row[0].size()};
+                std::string_view const id{row[1].c_str(), row[1].size()};
+                auto const it = std::lower_bound(owners.begin(), owners.end(), std::tie(id, provider),
+                                                 [](event_owner const& o, auto const& key) { return o.key() < key; });
+                if (it != owners.end() && it->key() == std::tie(id, provider)) ++results[it->item].accepted;
             }
             for (std::size_t i = 0; i < batch.size(); ++i)
                 results[i].duplicates = batch[i].events.size() - results[i].accepted;
