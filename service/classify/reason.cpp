@@ -108,19 +108,4 @@ all_reasons() noexcept
     return ordered;
 }
 
-bool
-kills_address(bounce_reason r, bool temporary) noexcept
-{
-    switch (r) {
-    case userunknown:
-    case hostunknown:
-    case hasmoved:
-        return true;
-    case notaccept:
-        return !temporary;
-    default:
-        return false;
-    }
-}
-
 }  // namespace rebound::classify

@@ -66,6 +66,21 @@ std::span<bounce_reason const> all_reasons() noexcept;
 /// Only userunknown, hostunknown and hasmoved always do; notaccept does unless
 /// the failure was temporary (4xx, or the text says so). Everything else
 /// (blocks, spam, policy, full mailboxes...) leaves the address usable.
-bool kills_address(bounce_reason r, bool temporary) noexcept;
+/// Inline: the classifier asks for every event, and the call cost more than
+/// the answer.
+inline bool
+kills_address(bounce_reason r, bool temporary) noexcept
+{
+    switch (r) {
+    case bounce_reason::userunknown:
+    case bounce_reason::hostunknown:
+    case bounce_reason::hasmoved:
+        return true;
+    case bounce_reason::notaccept:
+        return !temporary;
+    default:
+        return false;
+    }
+}
 
 }  // namespace rebound::classify

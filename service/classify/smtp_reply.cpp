@@ -23,13 +23,13 @@ constexpr std::size_t npos = std::string_view::npos;
 // for every reply, several times: they are forced inline, as a call each
 // cost more than their bodies.
 
-bool
+constexpr bool
 is_digit(char c) noexcept
 {
     return c >= '0' && c <= '9';
 }
 
-bool
+constexpr bool
 is_alpha(char c) noexcept
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -98,13 +98,23 @@ enhanced_at(std::string_view s, std::size_t pos) noexcept
     return i - pos;
 }
 
+/// The bytes that glue what follows them to a word, number or dotted
+/// token: digits, letters, '.', '_' and '-'. A table, as every candidate
+/// digit of every reply asks.
+constexpr auto glue_bytes = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        auto const ch = static_cast<char>(c);
+        t[static_cast<std::size_t>(c)] = is_digit(ch) || is_alpha(ch) || ch == '.' || ch == '_' || ch == '-';
+    }
+    return t;
+}();
+
 /// Not glued to a preceding word, number or dotted token.
 [[gnu::always_inline]] inline bool
 token_starts_at(std::string_view s, std::size_t pos) noexcept
 {
-    if (pos == 0) return true;
-    char const prev = s[pos - 1];
-    return !is_digit(prev) && !is_alpha(prev) && prev != '.' && prev != '_' && prev != '-';
+    return pos == 0 || !glue_bytes[static_cast<unsigned char>(s[pos - 1])];
 }
 
 /// The positions of the bytes '2'..'5' in a text, in order: where a reply
@@ -115,7 +125,9 @@ token_starts_at(std::string_view s, std::size_t pos) noexcept
 /// candidate is a count of trailing zeros, not a new search.
 class class_digits {
 public:
-    explicit class_digits(std::string_view s) noexcept : s_(s) { load(0); }
+    /// Reads nothing yet: the first next() loads the first block, so a
+    /// parse that never asks costs nothing.
+    explicit class_digits(std::string_view s) noexcept : s_(s) {}
 
     /// The next position, or npos when there is none.
     std::size_t next() noexcept
@@ -140,11 +152,12 @@ private:
         std::size_t const left = s_.size() - from;
         std::size_t k = 0;
 #if defined(__SSE2__)
-        // c in ['2', '5'] exactly when (c - '2') mod 256 <= 3, unsigned.
+        // c in ['2', '5'] exactly when c + (0x80 - '2') wraps to -128..-125
+        // as a signed byte: one add and one signed compare.
         auto const in_range = [&](std::size_t at) {
             auto const w = _mm_loadu_si128(reinterpret_cast<__m128i const*>(s_.data() + at));
-            auto const shifted = _mm_sub_epi8(w, _mm_set1_epi8('2'));
-            auto const inside = _mm_cmpeq_epi8(_mm_min_epu8(shifted, _mm_set1_epi8(3)), shifted);
+            auto const shifted = _mm_add_epi8(w, _mm_set1_epi8(static_cast<char>(0x80 - '2')));
+            auto const inside = _mm_cmplt_epi8(shifted, _mm_set1_epi8(-128 + 4));
             return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(inside)));
         };
         if (left >= block) {
@@ -167,7 +180,9 @@ private:
     }
 
     std::string_view s_;
-    std::size_t base_ = 0;
+    // One block before the first (unsigned, so base_ + block wraps to 0):
+    // next() then loads block 0 like any other.
+    std::size_t base_ = 0 - block;
     std::uint64_t mask_ = 0;
 };
 
@@ -206,15 +221,23 @@ find_enhanced(std::string_view s, std::optional<int> code) noexcept
 /// left in `first_status`, which is find_enhanced(s, std::nullopt) when no
 /// code is found (the whole text was read), so the text need not be read
 /// again for it.
+///
+/// `digits` are the candidates of `s`; on a code, those after its first
+/// digit are left for status_after_code.
 found_at
-find_embedded_code(std::string_view s, found_at& first_status) noexcept
+find_embedded_code(std::string_view s, class_digits& digits, found_at& first_status) noexcept
 {
     // A code starts with 2..5: jump from one such digit to the next.
-    class_digits digits(s);
     for (std::size_t i = digits.next(); i != npos; i = digits.next()) {
         if (!token_starts_at(s, i)) continue;
-        if (first_status.pos == npos && s[i] != '3') {
-            if (auto const len = enhanced_at(s, i); len > 0) first_status = {i, len};
+        // The byte after the first digit tells which of the two this can
+        // be: a status has a dot there, a code a digit.
+        if (i + 1 >= s.size()) break;
+        if (s[i + 1] == '.') {
+            if (first_status.pos == npos && s[i] != '3') {
+                if (auto const len = enhanced_at(s, i); len > 0) first_status = {i, len};
+            }
+            continue;
         }
         auto const code = code_at(s, i);
         if (!code) continue;
@@ -242,7 +265,7 @@ struct leading_reply {
     std::string_view rest;
 };
 
-leading_reply
+[[gnu::always_inline]] inline leading_reply
 read_leading(std::string_view line) noexcept
 {
     leading_reply out;
@@ -392,16 +415,36 @@ has_continuation_marker(std::string_view text, int code) noexcept
     return false;
 }
 
-/// Whether `text` holds the code followed by '-' anywhere, whatever comes
-/// before it: true for every text whose collapsed form has a continuation
-/// marker (collapsing keeps those four bytes together), and for a few more.
+/// The status of a reply whose code (`code`) has no status of its own:
+/// find_enhanced(s.substr(from), code), from the candidates at or after
+/// `from` that `digits` has not given yet. False when that text may hold a
+/// continuation marker (may_hold_continuation_marker), which only the
+/// built text can settle. A marker starts with the code's first digit, so
+/// the one walk over the candidates answers both; it goes to the end for
+/// the markers even once the status is known.
+///
+/// The text from `from` on follows the code and its separators, and
+/// read_leading found no status at `from`: the one candidate whose token
+/// start differs in `s` and in the piece (at `from`, after a '-') is no
+/// status either way.
 bool
-may_hold_continuation_marker(std::string_view text, int code) noexcept
+status_after_code(std::string_view s, std::size_t from, int code, class_digits& digits, found_at& status) noexcept
 {
-    char const digit = static_cast<char>('0' + code / 100);
-    for (auto i = text.find(digit); i != npos; i = text.find(digit, i + 1))
-        if (code_at(text, i) == code && i + 3 < text.size() && text[i + 3] == '-') return true;
-    return false;
+    char const code_class = static_cast<char>('0' + code / 100);
+    found_at first;
+    for (auto i = digits.next(); i != npos; i = digits.next()) {
+        if (i < from) continue;
+        if (s[i] == code_class && i + 3 < s.size() && s[i + 3] == '-' && code_at(s, i) == code) return false;
+        if (status.pos != npos || s[i] == '3' || !token_starts_at(s, i)) continue;
+        auto const len = enhanced_at(s, i);
+        if (len == 0) continue;
+        if (s[i] == code_class)
+            status = {i, len};
+        else if (first.pos == npos)
+            first = {i, len};
+    }
+    if (status.pos == npos) status = first;
+    return true;
 }
 
 std::string
@@ -487,10 +530,11 @@ parse_reply(std::string_view raw, std::string& joined, bool build_text)
     found_at embedded;
     found_at first_status;  // valid when no embedded code was found
     leading_reply inner;
+    class_digits digits(s);  // loads nothing until asked
     if (leading_shape) {
         out.code = lead.code;
         out.enhanced = lead.enhanced;
-    } else if (embedded = find_embedded_code(s, first_status); embedded.pos != npos) {
+    } else if (embedded = find_embedded_code(s, digits, first_status); embedded.pos != npos) {
         inner = read_leading(s.substr(embedded.pos));
         out.code = inner.code;
         out.enhanced = inner.enhanced;
@@ -524,16 +568,21 @@ parse_reply(std::string_view raw, std::string& joined, bool build_text)
         // one piece (one line, or the rest of an embedded reply) without
         // anything that could be a continuation marker, collapsing it would
         // change no status and no token start (see above), so the piece
-        // itself is searched and no text is built.
-        if (leading_shape) lead = first_line();
-        bool const one_piece = !leading_shape || line_end == npos;
-        auto const piece = strip_leading_separators(leading_shape ? lead.rest : inner.rest);
-        if (one_piece && !may_hold_continuation_marker(piece, *out.code)) {
-            auto const found = find_enhanced(piece, out.code);
-            if (found.pos != npos) out.enhanced = piece.substr(found.pos, found.len);
-            out.anything = true;
-            return out;
+        // itself is searched, in `s`, and no text is built. A leading reply
+        // read from `s` is the one of the first line when that is all of
+        // `s` (trimmed already).
+        if (leading_shape) line_end = s.find('\n');
+        if (!leading_shape || line_end == npos) {
+            auto const piece = strip_leading_separators(leading_shape ? lead.rest : inner.rest);
+            auto const from = static_cast<std::size_t>(piece.data() - s.data());
+            found_at status;
+            if (status_after_code(s, from, *out.code, digits, status)) {
+                if (status.pos != npos) out.enhanced = s.substr(status.pos, status.len);
+                out.anything = true;
+                return out;
+            }
         }
+        if (leading_shape) lead = first_line();
     }
 
     // The text is built in `joined`.
@@ -589,6 +638,7 @@ disagree(std::optional<int> code, std::string_view enhanced) noexcept
 std::string_view
 status_field(std::string_view enhanced) noexcept
 {
+    if (enhanced.empty()) return {};  // the usual case: only the text was given
     enhanced = trim(enhanced);
     if (!enhanced.empty() && enhanced.front() == '#') enhanced.remove_prefix(1);
     return is_enhanced_status(enhanced) ? enhanced : std::string_view{};
