@@ -129,23 +129,23 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
             if (from_state >= threshold) report(from_state, at + static_cast<std::size_t>(k));
         }
     };
-    while (end - p >= 2 * half) {
-        std::size_t const first_start = state;
-        std::uint32_t any_first = 0;
+    // Steps `state` over the eight bytes at q; returns the OR of the states
+    // passed through, which is at or above threshold when one of them reports.
+    auto const step_half = [&](unsigned char const* q) {
+        std::uint32_t any = 0;
 #pragma GCC unroll 8
         for (int k = 0; k < half; ++k) {
-            std::uint32_t const next = table[state + symbol_of[p[k]]];
-            any_first |= next;
+            std::uint32_t const next = table[state + symbol_of[q[k]]];
+            any |= next;
             state = next;
         }
+        return any;
+    };
+    while (end - p >= 2 * half) {
+        std::size_t const first_start = state;
+        std::uint32_t const any_first = step_half(p);
         std::size_t const second_start = state;
-        std::uint32_t any_second = 0;
-#pragma GCC unroll 8
-        for (int k = half; k < 2 * half; ++k) {
-            std::uint32_t const next = table[state + symbol_of[p[k]]];
-            any_second |= next;
-            state = next;
-        }
+        std::uint32_t const any_second = step_half(p + half);
         if (any_first >= threshold) [[unlikely]]
             walk_again(first_start, p);
         if (any_second >= threshold) [[unlikely]]
@@ -155,14 +155,7 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
     if (end - p >= half) {
         // The same for a last half, which would cost more byte by byte.
         std::size_t const start = state;
-        std::uint32_t any = 0;
-#pragma GCC unroll 8
-        for (int k = 0; k < half; ++k) {
-            std::uint32_t const next = table[state + symbol_of[p[k]]];
-            any |= next;
-            state = next;
-        }
-        if (any >= threshold) walk_again(start, p);
+        if (step_half(p) >= threshold) walk_again(start, p);
         p += half;
     }
     while (p != end) {
