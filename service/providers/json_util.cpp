@@ -201,7 +201,7 @@ array_elements(std::string_view body, std::size_t i)
     }
 }
 
-/// split_events, also giving the validated DOM root.
+/// The slices of split_parsed_events, and the validated DOM root they lie in.
 boost::system::result<std::vector<std::string_view>>
 split(document& doc, std::string_view body, shape allowed, dom::element& dom_root)
 {
@@ -226,13 +226,6 @@ split(document& doc, std::string_view body, shape allowed, dom::element& dom_roo
 }
 
 }  // namespace
-
-boost::system::result<std::vector<std::string_view>>
-split_events(document& doc, std::string_view body, shape allowed)
-{
-    dom::element root;
-    return split(doc, body, allowed, root);
-}
 
 boost::system::result<std::vector<event_slice>>
 split_parsed_events(document& doc, std::string_view body, shape allowed, std::size_t max_events)
@@ -531,7 +524,7 @@ minified(dom::element v)
 
 namespace {
 
-/// split_events_at, also giving the validated DOM root.
+/// The slices of split_parsed_events_at, and the validated DOM root.
 boost::system::result<std::vector<std::string_view>>
 split_at(document& doc, std::string_view body, std::string_view pointer, dom::element& dom_root)
 {
@@ -550,7 +543,7 @@ split_at(document& doc, std::string_view body, std::string_view pointer, dom::el
         out.push_back(raw);
     }
 
-    // As in split_events: on-demand only read up to the array, so the whole
+    // As in split: on-demand only read up to the array, so the whole
     // body still needs one validating pass.
     if (doc.parser.parse(doc.buffer.data(), doc.buffer.size(), false).get(dom_root)) return errc::malformed_body;
     return out;
@@ -595,13 +588,6 @@ parse_enclosing_array(document& doc, std::vector<std::string_view> const& slices
 }
 
 }  // namespace
-
-boost::system::result<std::vector<std::string_view>>
-split_events_at(document& doc, std::string_view body, std::string_view pointer)
-{
-    dom::element root;
-    return split_at(doc, body, pointer, root);
-}
 
 boost::system::result<std::vector<event_slice>>
 split_parsed_events_at(document& doc, std::string_view body, std::string_view pointer, std::size_t max_events)

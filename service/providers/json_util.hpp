@@ -27,7 +27,7 @@
 namespace rebound::providers::json {
 
 /// The body copied into simdjson's padded buffer. Slices handed out by
-/// split_events point into it, so it must outlive them.
+/// split_parsed_events point into it, so it must outlive them.
 ///
 /// The parsers and the buffer are this thread's, borrowed for the
 /// document's lifetime: a parser sizes its buffers to the largest body it
@@ -65,22 +65,18 @@ private:
 
 enum class shape { array_only, object_only, array_or_object };
 
-/// Splits a body into its top-level events: the elements of an array, or the
-/// object itself. Each slice is the event's exact bytes. Fails with
-/// errc::malformed_body when the body is not JSON or has the wrong shape.
-boost::system::result<std::vector<std::string_view>>
-split_events(document& doc, std::string_view body, shape allowed);
-
 /// One top-level event: its exact bytes and its parsed form.
 struct event_slice {
     std::string_view raw;
     simdjson::dom::element element;
 };
 
-/// split_events that also hands out each event parsed, from the one
+/// Splits a body into its top-level events: the elements of an array, or the
+/// object itself, each with its exact bytes and its parsed form, from one
 /// validating pass over the whole body, so providers need not parse every
 /// slice a second time. The elements live in `doc.parser`: valid until the
-/// next parse on it. Fails with errc::too_many_events beyond `max_events`.
+/// next parse on it. Fails with errc::malformed_body when the body is not
+/// JSON or has the wrong shape, errc::too_many_events beyond `max_events`.
 boost::system::result<std::vector<event_slice>>
 split_parsed_events(document& doc, std::string_view body, shape allowed, std::size_t max_events);
 
@@ -145,14 +141,9 @@ std::string minified(simdjson::dom::element v);
 // keep custom data as JSON inside a string (Mailjet, Brevo, CMC), or send no
 // event id at all.
 
-/// Like split_events, for the array at `pointer` (RFC 6901, e.g. "/events")
-/// inside the body. Fails with errc::malformed_body when the body is not JSON
-/// or holds no array there.
-boost::system::result<std::vector<std::string_view>>
-split_events_at(document& doc, std::string_view body, std::string_view pointer);
-
-/// split_events_at that also hands out each event parsed, as
-/// split_parsed_events does, with the same lifetime. Fails with
+/// Like split_parsed_events, for the array at `pointer` (RFC 6901, e.g.
+/// "/events") inside the body, with the same lifetime. Fails with
+/// errc::malformed_body when the body is not JSON or holds no array there,
 /// errc::too_many_events beyond `max_events`.
 boost::system::result<std::vector<event_slice>>
 split_parsed_events_at(document& doc, std::string_view body, std::string_view pointer, std::size_t max_events);

@@ -35,7 +35,7 @@ TEST_CASE("split_parsed_events_at pairs each slice with its own element", "[prov
 {
     using list = std::vector<std::pair<std::string, std::string>>;
     // Plain keys: the whole-body DOM pass is reused. (Raw objects and arrays
-    // keep the whitespace after them, as split_events_at always did.)
+    // keep the whitespace after them, as on-demand's raw_json() gives them.)
     CHECK(pairs_of(R"({"x":1,"events":[ {"a":1} , [2,3] ,"s", 4 ]})", "/events") ==
           list{{R"({"a":1} )", R"({"a":1})"}, {"[2,3] ", "[2,3]"}, {R"("s")", R"("s")"}, {"4", "4"}});
     CHECK(pairs_of(R"({"event":{"bounces":[{"a":1}]}})", "/event/bounces") == list{{R"({"a":1})", R"({"a":1})"}});
@@ -48,7 +48,7 @@ TEST_CASE("split_parsed_events_at pairs each slice with its own element", "[prov
     CHECK(pairs_of(R"({"a/b":[1,2]})", "/a~1b") == list{{"1", "1"}, {"2", "2"}});
 }
 
-TEST_CASE("split_parsed_events_at refuses as split_events_at does", "[providers][shared]")
+TEST_CASE("split_parsed_events_at refuses malformed bodies and too many events", "[providers][shared]")
 {
     json::document doc;
     CHECK(json::split_parsed_events_at(doc, R"({"events":{}})", "/events", 10).error() == errc::malformed_body);
@@ -61,7 +61,7 @@ TEST_CASE("split_parsed_events_at refuses as split_events_at does", "[providers]
 namespace {
 
 /// The slices simdjson's on-demand reader gives (raw_json() of objects and
-/// arrays, the trimmed token of scalars): what split_events handed out
+/// arrays, the trimmed token of scalars): what the splitter handed out
 /// before its scan replaced that pass, and what ids derived from an event's
 /// bytes were computed from.
 std::vector<std::string>
@@ -104,14 +104,16 @@ std::vector<std::string>
 split_slices(std::string const& body)
 {
     json::document doc;
-    auto slices = json::split_events(doc, body, json::shape::array_or_object);
-    REQUIRE(slices.has_value());
-    return {slices->begin(), slices->end()};
+    auto events = json::split_parsed_events(doc, body, json::shape::array_or_object, 10000);
+    REQUIRE(events.has_value());
+    std::vector<std::string> out;
+    for (auto const& e : *events) out.emplace_back(e.raw);
+    return out;
 }
 
 }  // namespace
 
-TEST_CASE("split_events gives the bytes the on-demand splitter gave", "[providers][shared]")
+TEST_CASE("split_parsed_events gives the bytes the on-demand splitter gave", "[providers][shared]")
 {
     using list = std::vector<std::string>;
     CHECK(split_slices("[ {\"a\":1} , [2,3] ,\"s\", 4 , {\"b\":\"x\\\"}\"}\n]") ==
