@@ -16,7 +16,7 @@ LISTEN      ?= 127.0.0.1:8080
 PGDATA_DIR  := $(CURDIR)/.pgdata
 DEV_DB_URL  := postgresql://postgres@/rebound?host=$(PGDATA_DIR)/socket&port=5432
 
-.PHONY: all run test build deps configure db-start db-stop db-psql clean unit integration \
+.PHONY: all run test build deps configure db-start db-stop db-psql clean unit integration statement-costs \
         reliability fuzz fuzz-smoke loadtest bench dashboard browser-deps browser
 
 all: build
@@ -98,6 +98,12 @@ fuzz-smoke: deps
 # loopback, bounded in time (see docs/performance.md).
 loadtest: build
 	BUILD_DIR=$(BUILD_DIR) loadtest/run.sh
+
+# What each of the writer's statements costs PostgreSQL (pg_stat_statements
+# over rebound_ceiling, in a throwaway cluster; see docs/performance.md).
+STATEMENT_COSTS_PGPORT ?= 54916
+statement-costs: build
+	PGPORT=$(STATEMENT_COSTS_PGPORT) BUILD_DIR=$(BUILD_DIR) pg_virtualenv -t -v 15 loadtest/statement_costs.sh
 
 # CPU micro-benchmarks on one thread: SendGrid parse + normalise + classify
 # per event, and classification of the labelled diagnostics when ../shared
