@@ -103,65 +103,140 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
     std::size_t const report_entry = symbols_;
     auto const* const begin = reinterpret_cast<unsigned char const*>(text.data());
     auto const* const end = begin + text.size();
-    auto const* p = begin;
     auto const* const reports = reports_.data();
     auto const report = [&](std::size_t row, std::size_t after) {
         auto const at = static_cast<std::uint32_t>(after);
         for (auto const* id = reports + table[row + report_entry]; *id != no_pattern; ++id) on_match(*id, at);
     };
 
-    std::size_t state = 0;  // the root's row
-    // Sixteen bytes per round, as two halves of eight with one test each:
-    // reporting rows lie at or above a power of two, so the OR of a half's
-    // states says whether any of them reports. Most halves report nothing,
-    // so a half that does is walked again from its first state to find
-    // which bytes reported, rather than every state being kept. The halves
-    // share the loop's bookkeeping (at four or eight bytes a round it was a
-    // sixth to a third of the scan) but a report only walks eight bytes
-    // again. The states are ORed as 32-bit values: as 64-bit ones GCC added
-    // a register copy per byte.
-    constexpr int half = 8;
+    // Bytes go eight at a time, with one test each: reporting rows lie at or
+    // above a power of two, so the OR of the eight states says whether any
+    // of them reports. Most do not, so eight bytes that report are walked
+    // again from their first state to find which bytes did, rather than
+    // every state being kept. The states are ORed as 32-bit values: as
+    // 64-bit ones GCC added a register copy per byte.
+    constexpr std::size_t half = 8;
     auto const walk_again = [&](std::size_t from_state, unsigned char const* q) {
         auto const at = static_cast<std::size_t>(q - begin) + 1;
 #pragma GCC unroll 8
-        for (int k = 0; k < half; ++k) {
+        for (std::size_t k = 0; k < half; ++k) {
             from_state = table[from_state + symbol_of[q[k]]];
-            if (from_state >= threshold) report(from_state, at + static_cast<std::size_t>(k));
+            if (from_state >= threshold) report(from_state, at + k);
         }
     };
-    // Steps `state` over the eight bytes at q; returns the OR of the states
-    // passed through, which is at or above threshold when one of them reports.
-    auto const step_half = [&](unsigned char const* q) {
+    auto const step_half = [&](std::size_t& state, unsigned char const* q) {
         std::uint32_t any = 0;
 #pragma GCC unroll 8
-        for (int k = 0; k < half; ++k) {
+        for (std::size_t k = 0; k < half; ++k) {
             std::uint32_t const next = table[state + symbol_of[q[k]]];
             any |= next;
             state = next;
         }
         return any;
     };
-    while (end - p >= 2 * half) {
-        std::size_t const first_start = state;
-        std::uint32_t const any_first = step_half(p);
-        std::size_t const second_start = state;
-        std::uint32_t const any_second = step_half(p + half);
-        if (any_first >= threshold) [[unlikely]]
-            walk_again(first_start, p);
-        if (any_second >= threshold) [[unlikely]]
-            walk_again(second_start, p + half);
-        p += 2 * half;
-    }
-    if (end - p >= half) {
-        // The same for a last half, which would cost more byte by byte.
-        std::size_t const start = state;
-        if (step_half(p) >= threshold) walk_again(start, p);
-        p += half;
-    }
-    while (p != end) {
-        state = table[state + symbol_of[*p++]];
-        if (state >= threshold) report(state, static_cast<std::size_t>(p - begin));
-    }
+    // One stream from `state` at p to `stop`, reporting as it goes. Two
+    // halves a round share the loop's bookkeeping (at four or eight bytes a
+    // round it was a sixth to a third of the scan).
+    auto const run = [&](std::size_t state, unsigned char const* p, unsigned char const* stop) {
+        while (stop - p >= static_cast<std::ptrdiff_t>(2 * half)) {
+            std::size_t const first_start = state;
+            std::uint32_t const any_first = step_half(state, p);
+            std::size_t const second_start = state;
+            std::uint32_t const any_second = step_half(state, p + half);
+            if (any_first >= threshold) [[unlikely]]
+                walk_again(first_start, p);
+            if (any_second >= threshold) [[unlikely]]
+                walk_again(second_start, p + half);
+            p += 2 * half;
+        }
+        if (stop - p >= static_cast<std::ptrdiff_t>(half)) {
+            std::size_t const start = state;
+            if (step_half(state, p) >= threshold) walk_again(start, p);
+            p += half;
+        }
+        while (p != stop) {
+            state = table[state + symbol_of[*p++]];
+            if (state >= threshold) report(state, static_cast<std::size_t>(p - begin));
+        }
+        return state;
+    };
+
+    // A byte costs a load whose address depends on the previous byte's
+    // load, and with several thousand rows the table does not stay in the
+    // first-level cache: one stream waits on memory, not on the core. Longer
+    // texts are cut into `streams` pieces scanned at once. Each stream but
+    // the first starts at the root a little (`overlap`) before its piece,
+    // which is only right once it has seen as much text as the match in
+    // progress there: so its state where the previous piece ends is compared
+    // with the state the previous stream (proved right itself) ended in. If
+    // they differ (a match longer than the overlap was under way there), the
+    // stream's work is dropped and its piece scanned again from the right
+    // state. Until a stream is proved right its reports wait, as places to
+    // walk again, so that every match is still reported in the order it ends.
+    constexpr std::size_t overlap = 2 * half;
+    constexpr std::size_t min_piece = 32;
+    auto const in_streams = [&]<std::size_t streams>() {
+        // Every stream steps `rounds` halves in the joint loop: stream i from
+        // from[i], its piece starting `overlap` later (stream 0's at once),
+        // and the last stream goes on alone to the end. The per-stream
+        // values are separate arrays, indexed by constants once the loops
+        // are unrolled, so that the compiler keeps them in registers.
+        std::size_t const piece = ((text.size() - overlap) / streams) & ~(half - 1);
+        std::size_t const joint = piece + overlap;
+        std::array<unsigned char const*, streams> from;
+        for (std::size_t i = 0; i < streams; ++i) from[i] = begin + i * piece;
+        std::array<std::size_t, streams> state{};
+        std::array<std::size_t, streams> state_at_piece{};
+        struct pending {
+            std::size_t state;
+            unsigned char const* at;
+        };
+        constexpr std::size_t pending_room = 8;
+        std::array<std::array<pending, pending_room>, streams> waiting;
+        std::array<std::size_t, streams> waiting_count{};
+        std::array<bool, streams> overflowed{};
+        for (std::size_t off = 0; off != joint; off += half) {
+            std::array<std::size_t, streams> start;
+            std::array<std::uint32_t, streams> any;
+#pragma GCC unroll 8
+            for (std::size_t i = 0; i < streams; ++i) {
+                start[i] = state[i];
+                any[i] = step_half(state[i], from[i] + off);
+            }
+            if (any[0] >= threshold) [[unlikely]]
+                walk_again(start[0], from[0] + off);
+            if (off >= overlap) {
+#pragma GCC unroll 8
+                for (std::size_t i = 1; i < streams; ++i) {
+                    if (any[i] >= threshold) [[unlikely]] {
+                        if (waiting_count[i] == pending_room) overflowed[i] = true;
+                        else waiting[i][waiting_count[i]++] = {start[i], from[i] + off};
+                    }
+                }
+            } else if (off + half == overlap) {
+                // Reports before here are the previous stream's.
+                for (std::size_t i = 1; i < streams; ++i) state_at_piece[i] = state[i];
+            }
+        }
+        // Stream 0 is right by construction; each next one is right if it
+        // met its predecessor's (right) end state.
+        std::size_t right = state[0];
+        for (std::size_t i = 1; i < streams; ++i) {
+            bool const last = i + 1 == streams;
+            auto const* const piece_begin = from[i] + overlap;
+            auto const* const stop = last ? end : from[i] + joint;
+            if (overflowed[i] || state_at_piece[i] != right) {
+                right = run(right, piece_begin, stop);
+                continue;
+            }
+            for (std::size_t k = 0; k < waiting_count[i]; ++k) walk_again(waiting[i][k].state, waiting[i][k].at);
+            if (last) run(state[i], from[i] + joint, end);
+            else right = state[i];
+        }
+    };
+    if (text.size() >= 4 * min_piece + overlap) in_streams.template operator()<4>();
+    else if (text.size() >= 2 * min_piece + overlap) in_streams.template operator()<2>();
+    else run(0, begin, end);
 }
 
 }  // namespace rebound::classify

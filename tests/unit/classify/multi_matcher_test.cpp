@@ -131,3 +131,35 @@ TEST_CASE("matcher agrees with a naive search on random text", "[classify][match
         }
     }
 }
+
+TEST_CASE("matcher's two streams agree with a naive search on long text", "[classify][matcher]")
+{
+    // Texts of 96 bytes and more are scanned as two streams that meet in the
+    // middle; matches longer than their overlap, whitespace runs and many
+    // reports near the meeting point are where that could go wrong. The
+    // texts are built from pieces of the patterns so that long matches are
+    // common, and reports must come in the order they end.
+    std::vector<std::string_view> const patterns{
+        "mailbox unavailable", "user unknown",  "no such user here", "a",   "unavailable user",
+        "x y z x y z x y z x", "the recipient's mailbox is full and cannot accept messages", "ab ab",
+        "zz",                  "mailbox",       "e"};
+    multi_matcher const m(patterns);
+    std::vector<std::string_view> const pieces{"mailbox ", "unavailable ", "user ", "unknown", "no such ", "x y z ",
+                                               "   ",      "\t\n  ",       "MAILBOX\t", "zzz",     "the recipient's ",
+                                               "mailbox is full and cannot accept messages", "q", "ab ab ab", "-"};
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
+    std::uniform_int_distribution<int> count(10, 60);
+    for (int round = 0; round < 3000; ++round) {
+        std::string text;
+        for (int n = count(rng); n > 0; --n) text += pieces[pick(rng)];
+        INFO(text);
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> in_order;  // (end, pattern)
+        m.scan(text, [&](std::uint32_t id, std::uint32_t end) { in_order.emplace_back(end, id); });
+        REQUIRE(std::is_sorted(in_order.begin(), in_order.end(),
+                               [](auto const& x, auto const& y) { return x.first < y.first; }));
+        hit_set got;
+        for (auto const& [end, id] : in_order) got.emplace(id, end);
+        REQUIRE(got == naive(patterns, text));
+    }
+}
