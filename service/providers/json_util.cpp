@@ -107,98 +107,55 @@ document::~document()
 
 namespace {
 
-/// The index of the first '"' or '\\' at or after body[i], sixteen bytes
-/// at a time: strings are most of an event's bytes, and a library call per
-/// string cost more than the scan itself. A read may run up to fifteen
-/// bytes past the body, into the padding (SIMDJSON_PADDING, 64 bytes)
-/// document::load puts after it; a find there is cut to the body's size.
-std::size_t
-next_quote_or_backslash(std::string_view body, std::size_t i) noexcept
-{
-#if defined(__SSE2__)
-    __m128i const quote = _mm_set1_epi8('"');
-    __m128i const slash = _mm_set1_epi8('\\');
-    for (; i < body.size(); i += 16) {
-        __m128i const bytes = _mm_loadu_si128(reinterpret_cast<__m128i const*>(body.data() + i));
-        auto const found = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, slash))));
-        if (found != 0) return std::min(body.size(), i + static_cast<std::size_t>(std::countr_zero(found)));
-    }
-    return body.size();
-#else
-    auto const at = body.find_first_of("\"\\", i);
-    return at == std::string_view::npos ? body.size() : at;
-#endif
-}
-
-/// The bytes value_end must look at: the ones that open or close strings,
-/// objects and arrays, and commas. Everything else (numbers, literals,
-/// colons, blanks) is skipped by a table lookup per byte.
-constexpr auto structure_bytes = [] {
-    std::array<bool, 256> t{};
-    for (unsigned char c : std::string_view("\"{}[],")) t[c] = true;
-    return t;
-}();
-
-/// The end of the JSON value that starts at body[i], in a body the DOM
-/// has validated: the index just past its last byte.
-std::size_t
-value_end(std::string_view body, std::size_t i) noexcept
-{
-    int depth = 0;
-    for (; i < body.size(); ++i) {
-        while (i < body.size() && !structure_bytes[static_cast<unsigned char>(body[i])]) ++i;
-        if (i >= body.size()) break;
-        char const c = body[i];
-        if (c == '"') {
-            // Skip the string, and each escaped character in it with its backslash.
-            for (i = next_quote_or_backslash(body, i + 1); i < body.size() && body[i] == '\\';)
-                i = next_quote_or_backslash(body, i + 2);
-            if (depth == 0) return i + 1;
-        } else if (c == '{' || c == '[') {
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            if (depth == 0) return i;  // the enclosing array closes: a scalar ended before it
-            if (--depth == 0) return i + 1;
-        } else if (depth == 0) {  // a comma
-            return i;
-        }
-    }
-    return body.size();
-}
-
 bool
 blank(char c) noexcept
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-/// The exact bytes of each element of the array that starts at body[i], in
-/// a validated body. A scan, not a parse: the DOM already proved the body is
-/// JSON, so only strings, nesting and commas need to be told apart. (It
-/// replaced an on-demand pass whose raw_json() walked every event again.)
+/// The exact bytes of each element of the top-level array, from the
+/// positions simdjson's first stage found while the DOM was parsed: every
+/// bracket, brace, comma and colon, and the first byte of every string,
+/// number and literal. Walking those (about fifty for a SendGrid event)
+/// replaced a byte scan of the validated text that skipped strings sixteen
+/// bytes at a time and cost three times as much. `structural_indexes` is a
+/// public member of simdjson 3.0's parser that the library's own document
+/// streams read; the property test in batch_test compares the slices with
+/// on-demand's raw_json() on generated bodies.
 std::vector<std::string_view>
-array_elements(std::string_view body, std::size_t i)
+array_elements(std::string_view text, simdjson::dom::parser const& parser)
 {
     std::vector<std::string_view> out;
-    ++i;  // the '['
-    for (;;) {
-        while (i < body.size() && blank(body[i])) ++i;
-        if (i >= body.size() || body[i] == ']') return out;
-        std::size_t const start = i;
-        std::size_t end = value_end(body, i);
-        i = end;
-        while (i < body.size() && blank(body[i])) ++i;
+    auto const& stage1 = *parser.implementation;
+    std::uint32_t const* const at = stage1.structural_indexes.get();
+    std::uint32_t const count = stage1.n_structural_indexes;
+    // at[0] is the array's '['.
+    std::uint32_t j = 1;
+    while (j < count && text[at[j]] != ']') {
+        std::size_t const start = at[j];
+        int depth = 0;
+        for (; j < count; ++j) {
+            char const c = text[at[j]];
+            if (c == '{' || c == '[') {
+                ++depth;
+            } else if (c == '}' || c == ']') {
+                if (depth == 0) break;  // the array's own ']'
+                --depth;
+            } else if (c == ',' && depth == 0) {
+                break;
+            }
+        }
         // Objects and arrays keep the blanks after them and scalars do not,
         // as the on-demand splitter this replaced gave them: ids derived
         // from an event's bytes must not change under a retry.
-        if (body[start] == '{' || body[start] == '[')
-            end = i;
-        else
-            while (end > start && blank(body[end - 1])) --end;
-        out.push_back(body.substr(start, end - start));
-        if (i < body.size() && body[i] == ',') ++i;
+        if (j == count) break;  // cannot happen in a body the DOM validated
+        std::size_t end = at[j];
+        if (text[start] != '{' && text[start] != '[')
+            while (end > start && blank(text[end - 1])) --end;
+        out.push_back(text.substr(start, end - start));
+        if (text[at[j]] == ',') ++j;
     }
+    return out;
 }
 
 /// The slices of split_parsed_events, and the validated DOM root they lie in.
@@ -215,7 +172,7 @@ split(document& doc, std::string_view body, shape allowed, dom::element& dom_roo
     while (first < text.size() && blank(text[first])) ++first;
     if (dom_root.is_array()) {
         if (allowed == shape::object_only) return errc::malformed_body;
-        return array_elements(text, first);
+        return array_elements(text, doc.parser);
     }
     if (dom_root.is_object()) {
         if (allowed == shape::array_only) return errc::malformed_body;
