@@ -393,7 +393,7 @@ settings_markdown()
     out << "| setting | flag | environment | default | meaning |\n|---|---|---|---|---|\n";
     for (auto const& s : settings())
         out << "| " << s.name << " | `" << s.flag << "` | `" << s.env << "` | "
-            << (s.fallback.empty() ? std::string("(empty)") : "`" + std::string(s.fallback) + "`") << " | " << s.help << " |\n";
+            << (s.fallback.empty() ? std::string("(empty)") : std::string("`").append(s.fallback).append("`")) << " | " << s.help << " |\n";
     return out.str();
 }
 

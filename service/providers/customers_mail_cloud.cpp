@@ -82,7 +82,7 @@ read_form(std::string_view body)
         }
     }
     if (env.event_type.empty() || !has_event) return errc::malformed_body;
-    env.events_pointer = "/" + pointer_token(env.event_type);
+    env.events_pointer = std::string("/").append(pointer_token(env.event_type));
     return env;
 }
 
@@ -105,10 +105,10 @@ read_json(std::string_view body)
     if (root["event"].get(event)) return errc::malformed_body;
     if (event.is_object()) {
         env.events_text = body;
-        env.events_pointer = "/event/" + pointer_token(env.event_type);
+        env.events_pointer = std::string("/event/").append(pointer_token(env.event_type));
     } else if (event.is_string()) {
         env.events_text = event.get_string().value_unsafe();
-        env.events_pointer = "/" + pointer_token(env.event_type);
+        env.events_pointer = std::string("/").append(pointer_token(env.event_type));
     } else {
         return errc::malformed_body;
     }
