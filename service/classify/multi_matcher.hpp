@@ -109,25 +109,25 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
         for (auto const* id = reports + table[row + report_entry]; *id != no_pattern; ++id) on_match(*id, at);
     };
 
-    // Bytes go eight at a time, with one test each: reporting rows lie at or
-    // above a power of two, so the OR of the eight states says whether any
-    // of them reports. Most do not, so eight bytes that report are walked
-    // again from their first state to find which bytes did, rather than
-    // every state being kept. The states are ORed as 32-bit values: as
+    // Bytes go in blocks of eight, with one test each: reporting rows lie at
+    // or above a power of two, so the OR of a block's states says whether
+    // any of them reports. Most do not, so a block that reports is walked
+    // again from its first state to find which bytes did, rather than every
+    // state being kept. The states are ORed as 32-bit values: as
     // 64-bit ones GCC added a register copy per byte.
-    constexpr std::size_t half = 8;
+    constexpr std::size_t block = 8;  // bytes stepped between two tests
     auto const walk_again = [&](std::size_t from_state, unsigned char const* q) {
         auto const at = static_cast<std::size_t>(q - begin) + 1;
 #pragma GCC unroll 8
-        for (std::size_t k = 0; k < half; ++k) {
+        for (std::size_t k = 0; k < block; ++k) {
             from_state = table[from_state + symbol_of[q[k]]];
             if (from_state >= threshold) report(from_state, at + k);
         }
     };
-    auto const step_half = [&](std::size_t& state, unsigned char const* q) {
+    auto const step_block = [&](std::size_t& state, unsigned char const* q) {
         std::uint32_t any = 0;
 #pragma GCC unroll 8
-        for (std::size_t k = 0; k < half; ++k) {
+        for (std::size_t k = 0; k < block; ++k) {
             std::uint32_t const next = table[state + symbol_of[q[k]]];
             any |= next;
             state = next;
@@ -135,24 +135,24 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
         return any;
     };
     // One stream from `state` at p to `stop`, reporting as it goes. Two
-    // halves a round share the loop's bookkeeping (at four or eight bytes a
+    // blocks a round share the loop's bookkeeping (at four or eight bytes a
     // round it was a sixth to a third of the scan).
     auto const run = [&](std::size_t state, unsigned char const* p, unsigned char const* stop) {
-        while (stop - p >= static_cast<std::ptrdiff_t>(2 * half)) {
+        while (stop - p >= static_cast<std::ptrdiff_t>(2 * block)) {
             std::size_t const first_start = state;
-            std::uint32_t const any_first = step_half(state, p);
+            std::uint32_t const any_first = step_block(state, p);
             std::size_t const second_start = state;
-            std::uint32_t const any_second = step_half(state, p + half);
+            std::uint32_t const any_second = step_block(state, p + block);
             if (any_first >= threshold) [[unlikely]]
                 walk_again(first_start, p);
             if (any_second >= threshold) [[unlikely]]
-                walk_again(second_start, p + half);
-            p += 2 * half;
+                walk_again(second_start, p + block);
+            p += 2 * block;
         }
-        if (stop - p >= static_cast<std::ptrdiff_t>(half)) {
+        if (stop - p >= static_cast<std::ptrdiff_t>(block)) {
             std::size_t const start = state;
-            if (step_half(state, p) >= threshold) walk_again(start, p);
-            p += half;
+            if (step_block(state, p) >= threshold) walk_again(start, p);
+            p += block;
         }
         while (p != stop) {
             state = table[state + symbol_of[*p++]];
@@ -173,15 +173,15 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
     // stream's work is dropped and its piece scanned again from the right
     // state. Until a stream is proved right its reports wait, as places to
     // walk again, so that every match is still reported in the order it ends.
-    constexpr std::size_t overlap = 2 * half;
+    constexpr std::size_t overlap = 2 * block;
     constexpr std::size_t min_piece = 32;
     auto const in_streams = [&]<std::size_t streams>() {
-        // Every stream steps `rounds` halves in the joint loop: stream i from
+        // Every stream steps `joint` bytes in the joint loop: stream i from
         // from[i], its piece starting `overlap` later (stream 0's at once),
         // and the last stream goes on alone to the end. The per-stream
         // values are separate arrays, indexed by constants once the loops
         // are unrolled, so that the compiler keeps them in registers.
-        std::size_t const piece = ((text.size() - overlap) / streams) & ~(half - 1);
+        std::size_t const piece = ((text.size() - overlap) / streams) & ~(block - 1);
         std::size_t const joint = piece + overlap;
         std::array<unsigned char const*, streams> from;
         for (std::size_t i = 0; i < streams; ++i) from[i] = begin + i * piece;
@@ -195,13 +195,13 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
         std::array<std::array<pending, pending_room>, streams> waiting;
         std::array<std::size_t, streams> waiting_count{};
         std::array<bool, streams> overflowed{};
-        for (std::size_t off = 0; off != joint; off += half) {
+        for (std::size_t off = 0; off != joint; off += block) {
             std::array<std::size_t, streams> start;
             std::array<std::uint32_t, streams> any;
 #pragma GCC unroll 8
             for (std::size_t i = 0; i < streams; ++i) {
                 start[i] = state[i];
-                any[i] = step_half(state[i], from[i] + off);
+                any[i] = step_block(state[i], from[i] + off);
             }
             if (any[0] >= threshold) [[unlikely]]
                 walk_again(start[0], from[0] + off);
@@ -213,7 +213,7 @@ multi_matcher::scan(std::string_view text, F&& on_match) const
                         else waiting[i][waiting_count[i]++] = {start[i], from[i] + off};
                     }
                 }
-            } else if (off + half == overlap) {
+            } else if (off + block == overlap) {
                 // Reports before here are the previous stream's.
                 for (std::size_t i = 1; i < streams; ++i) state_at_piece[i] = state[i];
             }
