@@ -29,5 +29,6 @@ main(int argc, char** argv)
     if (inv->command == "migrate") return rebound::app::migrate(inv->cfg);
     if (inv->command == "reclassify") return rebound::app::reclassify(inv->cfg);
     if (inv->command == "maintain") return rebound::app::maintain(inv->cfg);
+    if (inv->command == "explain") return rebound::app::explain(inv->cfg, inv->texts, inv->jsonl);
     return rebound::app::serve(inv->cfg);
 }

@@ -117,7 +117,7 @@ get_stats(context& ctx, http::request& req, http::path_params const&, http::resp
 /// The classifier's view of one diagnostic. Holds its strings so the
 /// classify_input views stay valid.
 struct explain_request {
-    std::string diagnostic, status, provider, esp_class, esp_type, type;
+    std::string diagnostic, status, provider, esp_class, esp_type, type, rhost, command;
     std::optional<int> code;
 
     classify::classify_input input() const
@@ -130,6 +130,8 @@ struct explain_request {
         in.smtp_code = code;
         in.enhanced_status = status;
         in.diagnostic = diagnostic;
+        in.remote_host = rhost;
+        in.smtp_command = command;
         return in;
     }
 };
@@ -146,7 +148,11 @@ explain(context& ctx, http::request& req, http::path_params const&, http::respon
             auto const it = q.find(k);
             return it == q.end() ? std::string{} : it->second;
         };
-        e = {get("diagnostic"), get("status"), get("provider"), get("esp_class"), get("esp_type"), get("type"), {}};
+        // `text` is the short name for the diagnostic (?code=&status=&text=).
+        auto diagnostic = get("diagnostic");
+        if (diagnostic.empty()) diagnostic = get("text");
+        e = {std::move(diagnostic), get("status"), get("provider"), get("esp_class"), get("esp_type"),
+             get("type"), get("rhost"), get("command"), {}};
         code_text = get("code");
     } else {
         simdjson::dom::parser parser;
@@ -158,13 +164,16 @@ explain(context& ctx, http::request& req, http::path_params const&, http::respon
             std::string_view v;
             return root[k].get_string().get(v) ? std::string{} : std::string(v);
         };
-        e = {str("diagnostic"), str("status"), str("provider"), str("esp_class"), str("esp_type"), str("type"), {}};
+        auto diagnostic = str("diagnostic");
+        if (diagnostic.empty()) diagnostic = str("text");
+        e = {std::move(diagnostic), str("status"), str("provider"), str("esp_class"), str("esp_type"),
+             str("type"), str("rhost"), str("command"), {}};
         int64_t n;
         if (!root["code"].get_int64().get(n)) code_text = std::to_string(n);
         else code_text = str("code");
     }
     if (e.diagnostic.empty() && e.status.empty() && code_text.empty())
-        return respond(http::json_error(400, "nothing_to_explain", "give at least one of diagnostic, status or code"));
+        return respond(http::json_error(400, "nothing_to_explain", "give at least one of text (or diagnostic), status or code"));
     if (e.diagnostic.size() > 16384) return respond(http::json_error(413, "too_large", "diagnostic is limited to 16 KiB"));
     if (!code_text.empty()) {
         auto const n = parse_int(code_text, 200, 599);

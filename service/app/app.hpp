@@ -59,4 +59,12 @@ int reclassify(config::config const& cfg);
 /// `rebound maintain`: one partition pass (make ahead, drop expired).
 int maintain(config::config const& cfg);
 
+/// `rebound explain "<text>"...` and `rebound explain --jsonl`: the explain
+/// API's answer on standard output, one JSON line per text or non-blank
+/// input line.
+/// No database. Exit code 1 when an input line was not a JSON object (its
+/// output line is then {"error": ...}, so lines stay aligned), 2 when the
+/// action table cannot be read.
+int explain(config::config const& cfg, std::vector<std::string> const& texts, bool jsonl);
+
 }  // namespace rebound::app

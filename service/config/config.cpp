@@ -328,9 +328,26 @@ load(int argc, char const* const* argv, char const* const* envp)
             inv.command = "version";
             return inv;
         }
+        // explain's own arguments: the texts, --jsonl, and "--" before a
+        // text that starts with dashes.
+        if (inv.command == "explain") {
+            if (arg == "--jsonl") {
+                inv.jsonl = true;
+                continue;
+            }
+            if (arg == "--") {
+                for (++i; i < argc; ++i) inv.texts.emplace_back(argv[i]);
+                break;
+            }
+            if (!arg.starts_with("--")) {
+                inv.texts.emplace_back(arg);
+                continue;
+            }
+        }
         if (!arg.starts_with("--")) {
             if (!inv.command.empty()) return bad("unexpected argument '" + std::string(arg) + "'");
-            if (arg != "serve" && arg != "migrate" && arg != "reclassify" && arg != "maintain" && arg != "config-doc")
+            if (arg != "serve" && arg != "migrate" && arg != "reclassify" && arg != "maintain" && arg != "explain" &&
+                arg != "config-doc")
                 return bad("unknown command '" + std::string(arg) + "' (try --help)");
             inv.command = arg;
             continue;
@@ -351,6 +368,8 @@ load(int argc, char const* const* argv, char const* const* envp)
             return bad(std::string(flag) + " (" + std::string(it->name) + "): " + *err + ", got '" + std::string(value) + "'");
     }
     if (inv.command.empty()) inv.command = "help";
+    if (inv.command == "explain" && inv.texts.empty() == !inv.jsonl)
+        return bad("explain takes either texts to explain or --jsonl (JSON lines on standard input)");
 
     // Cross-field checks.
     if (inv.cfg.batch_size > inv.cfg.queue_limit)
@@ -369,6 +388,9 @@ usage()
            "  migrate      apply pending schema migrations and exit\n"
            "  reclassify   re-run the current classifier over stored events and exit\n"
            "  maintain     make monthly event partitions ahead, drop expired ones, and exit\n"
+           "  explain      what a bounce diagnostic means, as the explain API says it:\n"
+           "                 rebound explain \"550 5.1.1 <a@example.org>: User unknown\"\n"
+           "                 rebound explain --jsonl < diagnostics.jsonl   (one result line per input line)\n"
            "  config-doc   print the settings table as Markdown (docs/configuration.md)\n"
            "  --help       this text\n"
            "  --version    print the version\n\n"

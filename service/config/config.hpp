@@ -76,8 +76,10 @@ struct config {
 
 /// Where a command line asks to go.
 struct invocation {
-    std::string command;  // "serve", "migrate", "help", "version"
+    std::string command;  // "serve", "migrate", "explain", "help", "version"
     config cfg;
+    std::vector<std::string> texts;  // explain: the diagnostics to explain
+    bool jsonl = false;              // explain --jsonl: read JSON lines from stdin
 };
 
 /// Parses argv and the environment (`envp`, as given to main). Flags win

@@ -318,6 +318,14 @@ TEST_CASE("explain answers in Japanese and English", "[integration][api]")
     CHECK(e.at("severity") == "hard");
     CHECK_FALSE(e.at("explanation").at("ja").as_string().empty());
     api.get("/v1/explain", 400);
+
+    // The short form: code, status and text as separate parameters.
+    auto const parts = api.get("/v1/explain?code=452&status=4.2.2&text=Mailbox%20full");
+    CHECK(parts.at("reason") == "mailboxfull");
+    CHECK(parts.at("severity") == "soft");
+    CHECK(parts.at("reply").at("code") == 452);
+    CHECK(parts.at("reply").at("enhanced") == "4.2.2");
+    api.get("/v1/explain?code=999&text=x", 400);
 }
 
 TEST_CASE("docs/openapi.yaml lists exactly the routes the router serves", "[integration][api][docs]")

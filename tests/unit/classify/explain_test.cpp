@@ -67,3 +67,35 @@ TEST_CASE("explain takes hints and a custom action table", "[classify][explain]"
     // The document serialises (it goes straight into an HTTP response).
     CHECK(boost::json::serialize(doc).find("\"reason\":\"mailboxfull\"") != std::string::npos);
 }
+
+TEST_CASE("explain reads one JSON line as rebound explain --jsonl does", "[classify][explain]")
+{
+    // The fields of a labelled set: code as text or number, Sisimai's action
+    // for the event type, and the id echoed first so results join back.
+    auto const a = classify::explain_json_line(
+        R"({"id": "x-1", "smtp_code": "550", "status": "5.1.1", "diagnostic": "User unknown", "action": "failed",
+            "rhost": "mx.example.org", "command": "RCPT"})");
+    REQUIRE(a.has_value());
+    CHECK(a->begin()->key() == "id");
+    CHECK(a->at("id") == "x-1");
+    CHECK(a->at("reason") == "userunknown");
+    CHECK(a->at("severity") == "hard");
+    CHECK(a->at("reply").at("code") == 550);
+    CHECK(a->at("action") == "ask_for_new_address");
+
+    auto const b = classify::explain_json_line(R"({"id": 7, "smtp_code": 421, "diagnostic": "4.7.0 Try again later", "event_type": "deferred"})");
+    REQUIRE(b.has_value());
+    CHECK(b->at("id") == 7);
+    CHECK(b->at("severity") == "soft");
+    CHECK(b->at("reply").at("code") == 421);
+
+    // The event type decides a delivered event whatever the text says.
+    auto const c = classify::explain_json_line(R"({"diagnostic": "250 2.0.0 OK", "event_type": "delivered"})");
+    REQUIRE(c.has_value());
+    CHECK(c->at("reason").is_null());
+    CHECK_FALSE(c->contains("id"));
+
+    CHECK_FALSE(classify::explain_json_line("not json").has_value());
+    CHECK_FALSE(classify::explain_json_line("[1, 2]").has_value());
+    CHECK_FALSE(classify::explain_json_line(R"({"event_type": "bogus"})").has_value());
+}

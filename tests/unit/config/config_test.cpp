@@ -86,6 +86,26 @@ TEST_CASE("secrets come from the environment or from files", "[config]")
     CHECK(load({"serve"}, {"REBOUND_SECRET__SENDGRID__TOKEN_FILE=/nonexistent/file"}).has_error());
 }
 
+TEST_CASE("explain takes texts or --jsonl, and the usual flags", "[config]")
+{
+    auto const texts = load({"explain", "550 5.1.1 user unknown", "--actions-file", "a.json", "--", "--odd text"});
+    REQUIRE(texts.has_value());
+    CHECK(texts->command == "explain");
+    CHECK(texts->texts == std::vector<std::string>{"550 5.1.1 user unknown", "--odd text"});
+    CHECK_FALSE(texts->jsonl);
+    CHECK(texts->cfg.actions_file == "a.json");
+
+    auto const lines = load({"explain", "--jsonl"});
+    REQUIRE(lines.has_value());
+    CHECK(lines->jsonl);
+    CHECK(lines->texts.empty());
+
+    CHECK_FALSE(load({"explain"}).has_value());
+    CHECK_FALSE(load({"explain", "--jsonl", "text"}).has_value());
+    CHECK_FALSE(load({"serve", "--jsonl"}).has_value());  // explain's flag only
+    CHECK(config::usage().find("explain --jsonl") != std::string::npos);
+}
+
 TEST_CASE("help and version", "[config]")
 {
     CHECK(load({"--help"})->command == "help");
