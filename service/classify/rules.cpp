@@ -118,6 +118,16 @@ constexpr text_rule provider_rules[] = {
     {spamdetected, "mail content denied"},
     {filtered, "mail is rejected by recipients"},
 
+    // KDDI/au (ezweb.ne.jp, au.com): its spam and "designated senders"
+    // filters refuse after DATA with "550 : User unknown", the address left
+    // out, while a mailbox that does not exist is refused at RCPT with
+    // "550 <address>: User unknown". Reading the first as a dead address
+    // would send au users an address-change notice for mail their own filter
+    // settings turned away (Sisimai's KDDI rules draw the same line). Wrapped
+    // by another MTA it can read "550: : User unknown".
+    {filtered, "550 : user unknown"},
+    {filtered, ": : user unknown"},
+
     // Orange, La Poste (French texts)
     {userunknown, "adresse d au moins un destinataire invalide"},
     {mailboxfull, "boite du destinataire pleine"},
