@@ -103,8 +103,7 @@ struct service::impl {
 boost::system::result<std::unique_ptr<service>, std::string>
 service::create(config::config cfg)
 {
-    auto actions = cfg.actions_file.empty() ? boost::system::result<classify::action_table, std::string>(classify::action_table::defaults())
-                                            : classify::action_table::load_file(cfg.actions_file);
+    auto actions = classify::action_table::load_file(cfg.actions_file);
     if (!actions) return {boost::system::in_place_error, "REBOUND_ACTIONS_FILE (actions_file): " + actions.error()};
     auto rules = cfg.send_rules_file.empty() ? boost::system::result<classify::send_rules, std::string>(classify::send_rules::defaults())
                                              : classify::send_rules::load_file(cfg.send_rules_file);

@@ -20,8 +20,7 @@ namespace rebound::app {
 int
 explain(config::config const& cfg, std::vector<std::string> const& texts, bool jsonl)
 {
-    auto actions = cfg.actions_file.empty() ? boost::system::result<classify::action_table, std::string>(classify::action_table::defaults())
-                                            : classify::action_table::load_file(cfg.actions_file);
+    auto const actions = classify::action_table::load_file(cfg.actions_file);
     if (!actions) {
         std::fprintf(stderr, "rebound: REBOUND_ACTIONS_FILE (actions_file): %s\n", actions.error().c_str());
         return 2;

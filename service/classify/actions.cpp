@@ -273,6 +273,7 @@ action_table::defaults()
 boost::system::result<action_table, std::string>
 action_table::load_file(std::string const& path)
 {
+    if (path.empty()) return defaults();
     simdjson::padded_string json;
     if (auto const error = simdjson::padded_string::load(path).get(json))
         return failure("cannot read " + path + ": " + simdjson::error_message(error));

@@ -41,7 +41,8 @@ public:
     static action_table const& defaults();
 
     /// The defaults with a JSON file's entries applied; the error names the
-    /// file or the offending key.
+    /// file or the offending key. An empty path (REBOUND_ACTIONS_FILE unset)
+    /// is the defaults.
     static boost::system::result<action_table, std::string> load_file(std::string const& path);
 
     /// Same as load_file, from JSON text.

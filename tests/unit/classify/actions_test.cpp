@@ -143,4 +143,9 @@ TEST_CASE("override file problems are reported with the path", "[classify][actio
     auto const r = action_table::load_file(bad.path());
     REQUIRE(r.has_error());
     CHECK(r.error() == bad.path() + ": reasons.nosuchreason: unknown reason");
+
+    // No file configured: the built-in table.
+    auto const none = action_table::load_file("");
+    REQUIRE(none.has_value());
+    CHECK(none->find("userunknown")->action == action_table::defaults().find("userunknown")->action);
 }
