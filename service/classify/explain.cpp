@@ -64,7 +64,9 @@ explain(classify_input const& in, action_table const& actions)
 boost::system::result<boost::json::object, std::string>
 explain_json_line(std::string_view line, action_table const& actions)
 {
-    simdjson::dom::parser parser;
+    // One parser per thread: a bulk run reads many lines, and a parser's
+    // buffers are worth keeping between them.
+    thread_local simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (parser.parse(simdjson::padded_string(line)).get(root) || !root.is_object())
         return {boost::system::in_place_error, "not a JSON object"};
