@@ -326,6 +326,11 @@ TEST_CASE("explain answers in Japanese and English", "[integration][api]")
     CHECK(parts.at("reply").at("code") == 452);
     CHECK(parts.at("reply").at("enhanced") == "4.2.2");
     api.get("/v1/explain?code=999&text=x", 400);
+
+    // The JSON body takes the same names.
+    auto const posted = api.post("/v1/explain", R"({"code": 550, "status": "5.1.1", "text": "User unknown", "command": "RCPT"})");
+    CHECK(posted.at("reason") == "userunknown");
+    CHECK(posted.at("severity") == "hard");
 }
 
 TEST_CASE("docs/openapi.yaml lists exactly the routes the router serves", "[integration][api][docs]")
