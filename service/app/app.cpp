@@ -105,8 +105,7 @@ service::create(config::config cfg)
 {
     auto actions = classify::action_table::load_file(cfg.actions_file);
     if (!actions) return {boost::system::in_place_error, "REBOUND_ACTIONS_FILE (actions_file): " + actions.error()};
-    auto rules = cfg.send_rules_file.empty() ? boost::system::result<classify::send_rules, std::string>(classify::send_rules::defaults())
-                                             : classify::send_rules::load_file(cfg.send_rules_file);
+    auto rules = classify::send_rules::load_file(cfg.send_rules_file);
     if (!rules) return {boost::system::in_place_error, "REBOUND_SEND_RULES_FILE (send_rules_file): " + rules.error()};
     std::unique_ptr<store::spool> spool;
     if (!cfg.spool_dir.empty()) {

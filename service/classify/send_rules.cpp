@@ -135,6 +135,7 @@ send_rules::parse(std::string_view json)
 boost::system::result<send_rules, std::string>
 send_rules::load_file(std::string const& path)
 {
+    if (path.empty()) return defaults();
     std::ifstream in{path, std::ios::binary};
     if (!in) return fail("cannot read " + path);
     std::ostringstream ss;

@@ -54,6 +54,7 @@ class send_rules {
 public:
     static send_rules const& defaults();
     static boost::system::result<send_rules, std::string> parse(std::string_view json);
+    /// An empty path (REBOUND_SEND_RULES_FILE unset) is the defaults.
     static boost::system::result<send_rules, std::string> load_file(std::string const& path);
 
     send_verdict decide(send_facts const& facts) const noexcept;
