@@ -26,11 +26,11 @@
 #include "classify/actions.hpp"
 #include "classify/classifier.hpp"
 #include "providers/registry.hpp"
+#include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
 
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 #include <algorithm>
 #include <atomic>
@@ -52,6 +52,7 @@ namespace {
 namespace sql = rebound::store::sql;
 using clock_type = std::chrono::steady_clock;
 using rebound::model::normalized_event;
+using rebound::store::copy_in;
 
 struct options {
     std::string db;
@@ -376,26 +377,6 @@ prepare(options const& o, std::string const& mode, std::uint64_t source_events, 
 
 //------------------------------------------------------------------------------
 
-/// COPY of lines formatted in advance. libpqxx 6.4 keeps stream_to's raw-line
-/// writer private; tablewriter's is public and sends each line the same way
-/// (one PQputCopyData per row), so the client work per row is what rebound's
-/// stream_to does, minus the formatting.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-class raw_copy {
-public:
-    raw_copy(pqxx::transaction_base& tx, std::string const& table, std::vector<std::string> const& columns)
-        : writer_{tx, table, columns.begin(), columns.end()}
-    {
-    }
-    void write_raw_line(std::string const& line) { writer_.write_raw_line(line); }
-    void complete() { writer_.complete(); }
-
-private:
-    pqxx::tablewriter writer_;
-};
-#pragma GCC diagnostic pop
-
 /// CPU seconds (user + system) a process has used, from /proc; -1 when the
 /// server is not on this machine or /proc is not readable.
 double
@@ -463,6 +444,7 @@ run_session(options const& o, std::string const& mode, session_work const& work,
         } else if (mode == "multirow") {
             conn.prepare("insert_many", insert_sql(o.request_batch));
         }
+        std::string copy_buffer;
         start.arrive_and_wait();
         double const cpu0 = process_cpu_seconds(backend);
 
@@ -471,8 +453,8 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             if (staged_mode(mode)) {
                 pqxx::work tx{conn};
                 tx.exec_prepared(std::string(sql::lock_shards.name), b.shard_list);
-                raw_copy copy{tx, std::string(sql::staging_table), rebound::store::staging_columns()};
-                for (auto const& l : b.lines) copy.write_raw_line(l);
+                copy_in copy{tx, sql::staging_table, rebound::store::staging_columns(), copy_buffer};
+                for (auto const& l : b.lines) copy.row(l);
                 copy.complete();
                 tx.exec_prepared(std::string(sql::merge_staged.name));
                 if (mode != "merge") tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
@@ -486,8 +468,8 @@ run_session(options const& o, std::string const& mode, session_work const& work,
                 tx.commit();
             } else if (mode == "copy") {
                 pqxx::work tx{conn};
-                raw_copy copy{tx, "events", event_columns};
-                for (auto const& l : b.lines) copy.write_raw_line(l);
+                copy_in copy{tx, "events", event_columns, copy_buffer};
+                for (auto const& l : b.lines) copy.row(l);
                 copy.complete();
                 tx.commit();
             } else {

@@ -6,10 +6,9 @@
 
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
+#include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
-
-#include <pqxx/tablewriter>
 
 #include <pqxx/pqxx>
 
@@ -94,26 +93,6 @@ private:
     }
 };
 
-/// libpqxx 6.4 keeps stream_to's raw-line writer private; tablewriter's is
-/// public and sends a line the same way (one PQputCopyData per row). Rows are
-/// formatted by copy_rows.hpp straight from the events, without the tuple of
-/// copied fields stream_to would need.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-class copy_in {
-public:
-    copy_in(pqxx::transaction_base& tx, std::string_view table, std::vector<std::string> const& columns)
-        : writer_{tx, std::string(table), columns.begin(), columns.end()}
-    {
-    }
-    void row(std::string const& line) { writer_.write_raw_line(line); }
-    void complete() { writer_.complete(); }
-
-private:
-    pqxx::tablewriter writer_;
-};
-#pragma GCC diagnostic pop
-
 /// The key a stored event is reported back under by merge_staged, with the
 /// batch item (request) that sent it. Sorted, so that the rows merge_staged
 /// returns are found by binary search: a hash map cost an allocation per
@@ -162,7 +141,7 @@ struct ingest_writer::impl {
         std::unique_ptr<pqxx::connection> conn;
         std::thread thread;
         int slot = 0;  // this writer's rows in daily_stats
-        std::string line;  // COPY row buffer, reused
+        std::string copy_buffer;  // COPY chunks, reused
     };
 
     options opts;
@@ -190,10 +169,12 @@ struct ingest_writer::impl {
             shards.push_back(std::make_unique<shard>());
             shards.back()->slot = static_cast<int>(i);
         }
-        dead_reasons_literal = "{";
-        for (std::size_t i = 0; i < opts.dead_reasons.size(); ++i)
-            dead_reasons_literal += (i ? "," : "") + opts.dead_reasons[i];
-        dead_reasons_literal += "}";
+        dead_reasons_literal.push_back('{');  // not = "{": GCC 12 warns (-Wrestrict) wrongly on that
+        for (std::size_t i = 0; i < opts.dead_reasons.size(); ++i) {
+            if (i > 0) dead_reasons_literal += ',';
+            dead_reasons_literal += opts.dead_reasons[i];
+        }
+        dead_reasons_literal.push_back('}');
         for (unsigned i = 0; i < opts.shards; ++i) shards[i]->thread = std::thread([this, i] { run(*shards[i]); });
     }
 
@@ -391,14 +372,11 @@ struct ingest_writer::impl {
             shard_list.push_back('}');
             tx.exec_prepared(std::string(sql::lock_shards.name), shard_list);
 
-            copy_in copy{tx, sql::staging_table, staging_columns()};
+            copy_in copy{tx, sql::staging_table, staging_columns(), s.copy_buffer};
             int seq = 0;
             for (auto const& item : batch)
-                for (auto const& e : item.events) {
-                    s.line.clear();
-                    append_staging_row(s.line, e, seq++);
-                    copy.row(s.line);
-                }
+                for (auto const& e : item.events)
+                    copy.row_with([&](std::string& out) { append_staging_row(out, e, seq++); });
             copy.complete();
 
             auto const inserted = tx.exec_prepared(std::string(sql::merge_staged.name));
@@ -450,12 +428,10 @@ struct ingest_writer::impl {
         bool any_rejected = false;
         for (auto const& item : batch) any_rejected |= !item.rejected.empty();
         if (any_rejected) {
-            copy_in copy{tx, sql::rejected_table, rejected_columns()};
+            copy_in copy{tx, sql::rejected_table, rejected_columns(), s.copy_buffer};
             for (std::size_t i = 0; i < batch.size(); ++i)
                 for (auto const& r : batch[i].rejected) {
-                    s.line.clear();
-                    append_rejected_row(s.line, r);
-                    copy.row(s.line);
+                    copy.row_with([&](std::string& out) { append_rejected_row(out, r); });
                     ++results[i].rejected;
                 }
             copy.complete();
