@@ -137,6 +137,56 @@ TEST_CASE("overlapping batches sent concurrently store each event once", "[integ
     CHECK(svc.db().scalar("SELECT count(DISTINCT provider_event_id) FROM events") == std::to_string(distinct));
 }
 
+TEST_CASE("bodies larger and smaller than the read-ahead room arrive whole on one connection", "[integration][http]")
+{
+    // The session reserves up to 64 kB of room for an announced body before
+    // reading it. Pipelined requests leave the next one's bytes in the
+    // buffer when that happens; a chunked body announces no length.
+    running_service svc;
+    auto body_of = [](std::string const& prefix, int events) {
+        std::vector<std::string> evs;
+        for (int i = 0; i < events; ++i)
+            evs.push_back(sendgrid_event(prefix + std::to_string(i), "u" + std::to_string(i) + "@example.com", "delivered",
+                                         1700000000 + i, R"(,"pad":")" + std::string(i % 97, 'p') + '"'));
+        return batch(evs);
+    };
+    auto request = [](std::string const& body, std::string const& extra_headers = "") {
+        return "POST /v1/webhooks/sendgrid HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers +
+               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    };
+    auto const large = body_of("large-", 1500);
+    auto const small = body_of("small-", 3);
+    auto const chunked_body = body_of("chunked-", 700);
+    auto const last = body_of("last-", 600);
+    REQUIRE(large.size() > 2 * 64 * 1024);
+    REQUIRE(last.size() > 64 * 1024);
+
+    std::string chunked = "POST /v1/webhooks/sendgrid HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t at = 0; at < chunked_body.size(); at += 30000) {
+        auto const piece = chunked_body.substr(at, 30000);
+        std::ostringstream size;
+        size << std::hex << piece.size();
+        chunked += size.str() + "\r\n" + piece + "\r\n";
+    }
+    chunked += "0\r\n\r\n";
+
+    auto const answers = test::raw_exchange(svc.port(), request(large) + request(small) + chunked +
+                                                            request(last, "Connection: close\r\n"),
+                                            10000);
+    std::size_t oks = 0;
+    for (auto at = answers.find("HTTP/1.1 200"); at != std::string::npos; at = answers.find("HTTP/1.1 200", at + 1)) ++oks;
+    CHECK(oks == 4);
+    CHECK(answers.find(R"({"accepted":1500,)") != std::string::npos);
+    CHECK(answers.find(R"({"accepted":3,)") != std::string::npos);
+    CHECK(answers.find(R"({"accepted":700,)") != std::string::npos);
+    CHECK(answers.find(R"({"accepted":600,)") != std::string::npos);
+    CHECK(svc.db().scalar("SELECT count(*) FROM events") == "2803");
+    // Each stored event is its own bytes, the padding included.
+    CHECK(svc.db().scalar("SELECT count(*) FROM events WHERE length(raw->>'pad') = "
+                          "substring(provider_event_id FROM '[0-9]+$')::int % 97") == "2803");
+}
+
 TEST_CASE("bad bodies are refused with the right status and store nothing", "[integration][http]")
 {
     config::config cfg;
