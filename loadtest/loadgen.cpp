@@ -386,6 +386,9 @@ struct run_state {
     std::vector<std::uint64_t> acked;      // request indexes answered 2xx
     std::vector<std::uint32_t> latency_us; // 2xx, from the request's due time
     std::vector<std::uint32_t> service_us; // 2xx, from when it was written
+    std::uint32_t late_send_max_us = 0;     // --rate: the latest a request was written after its due time
+    std::uint64_t late_sends = 0;          // --rate: requests written over 10 ms after their due time
+    std::uint32_t stall_max_us = 0;        // the longest this process's event loop was held up (see stall_monitor)
     std::map<int, std::uint64_t> non_2xx;
     std::map<std::string, std::uint64_t> transport_errors;
     std::uint64_t acked_events = 0, acked_stored = 0, replays_acked = 0;
@@ -462,6 +465,11 @@ connection(run_state& st)
         req.prepare_payload();
 
         auto const sent = clock_type::now();
+        if (st.opts.rate > 0 && sent > due) {
+            auto const late = std::chrono::duration_cast<std::chrono::microseconds>(sent - due).count();
+            st.late_send_max_us = std::max(st.late_send_max_us, static_cast<std::uint32_t>(std::min<std::int64_t>(late, 0xffffffffLL)));
+            if (late > 10000) ++st.late_sends;
+        }
         stream.expires_after(timeout);
         auto [wec, wn] = co_await bhttp::async_write(stream, req, use_tuple);
         bhttp::response<bhttp::string_body> res;
@@ -532,6 +540,25 @@ watcher(run_state& st)
         st.rss_peak_kb = std::max(st.rss_peak_kb, s.rss_kb);
         timer.expires_after(std::chrono::milliseconds(100));
         co_await timer.async_wait(use_tuple);
+    }
+}
+
+/// Sleeps 5 ms at a time and keeps the longest oversleep: how long this
+/// process went without running its event loop. A late send with no stall
+/// here means every connection was waiting on the server; a stall as long
+/// as the late sends means the load generator itself (on a machine it
+/// shares with the server) is what was late.
+net::awaitable<void>
+stall_monitor(run_state& st)
+{
+    net::steady_timer timer{co_await net::this_coro::executor};
+    constexpr auto period = std::chrono::milliseconds(5);
+    while (st.live_connections > 0) {
+        auto const asked = clock_type::now() + period;
+        timer.expires_at(asked);
+        co_await timer.async_wait(use_tuple);
+        auto const over = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - asked).count();
+        st.stall_max_us = std::max(st.stall_max_us, static_cast<std::uint32_t>(std::min<std::int64_t>(over, 0xffffffffLL)));
     }
 }
 
@@ -638,6 +665,7 @@ main(int argc, char** argv)
     st.live_connections = opts.connections;
     for (unsigned i = 0; i < opts.connections; ++i) net::co_spawn(ioc, connection(st), net::detached);
     if (opts.watch_pid > 0) net::co_spawn(ioc, watcher(st), net::detached);
+    net::co_spawn(ioc, stall_monitor(st), net::detached);
 
     // Connections stop by themselves at the deadline; answers in flight get
     // --drain more, then whatever is left is abandoned (and not acknowledged).
@@ -656,7 +684,8 @@ main(int argc, char** argv)
     auto svc = st.service_us;
     double const p50 = percentile(lat, 50), p99 = percentile(lat, 99), p999 = percentile(lat, 99.9);
     double const max_ms = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()) / 1000.0;
-    double const s50 = percentile(svc, 50), s99 = percentile(svc, 99);
+    double const s50 = percentile(svc, 50), s99 = percentile(svc, 99), s999 = percentile(svc, 99.9);
+    double const smax = svc.empty() ? 0 : *std::max_element(svc.begin(), svc.end()) / 1000.0;
     double const rps = elapsed > 0 ? static_cast<double>(st.acked.size()) / elapsed : 0;
     double const eps = elapsed > 0 ? static_cast<double>(st.acked_events) / elapsed : 0;
     double const stored_eps = elapsed > 0 ? static_cast<double>(st.acked_stored) / elapsed : 0;
@@ -678,7 +707,11 @@ main(int argc, char** argv)
                 static_cast<unsigned long long>(st.replays_acked));
     std::printf("  latency   p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%s\n", p50, p99, p999, max_ms,
                 opts.rate > 0 ? " (from each request's due time)" : "");
-    std::printf("  service   p50 %.2f ms, p99 %.2f ms (from write to answer)\n", s50, s99);
+    std::printf("  service   p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (from write to answer)\n", s50, s99,
+                s999, smax);
+    if (opts.rate > 0)
+        std::printf("  schedule  %llu requests written over 10 ms late, at most %.2f ms; load generator stalled at most %.2f ms\n",
+                    static_cast<unsigned long long>(st.late_sends), st.late_send_max_us / 1000.0, st.stall_max_us / 1000.0);
     std::printf("  non-2xx   %llu", static_cast<unsigned long long>(non2xx_total));
     for (auto const& [c, n] : st.non_2xx) std::printf(" [%d: %llu]", c, static_cast<unsigned long long>(n));
     std::printf("\n  transport %llu errors", static_cast<unsigned long long>(transport_total));
@@ -733,13 +766,15 @@ main(int argc, char** argv)
     std::printf("RESULT label=%s requests=%zu events=%llu seconds=%.3f rps=%.1f eps=%.1f stored_eps=%.1f p50_ms=%.3f "
                 "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f non2xx=%llu transport_errors=%llu accepted=%llu duplicates=%llu "
                 "batch_avg=%.1f commit_ms=%.3f rss_before_kb=%ld rss_peak_kb=%ld rss_after_kb=%ld hwm_kb=%ld "
-                "server_cpu_s=%.2f loadgen_cpu_s=%.2f verified=%d missing=%llu twice=%llu no_state=%llu\n",
+                "server_cpu_s=%.2f loadgen_cpu_s=%.2f verified=%d missing=%llu twice=%llu no_state=%llu "
+                "service_p99_ms=%.3f service_p999_ms=%.3f late_sends=%llu late_send_max_ms=%.3f stall_max_ms=%.3f\n",
                 opts.label.empty() ? "-" : opts.label.c_str(), st.acked.size(),
                 static_cast<unsigned long long>(st.acked_events), elapsed, rps, eps, stored_eps, p50, p99, p999, max_ms,
                 static_cast<unsigned long long>(non2xx_total), static_cast<unsigned long long>(transport_total),
                 static_cast<unsigned long long>(st.resp_accepted), static_cast<unsigned long long>(st.resp_duplicates),
                 batch_avg, commit_ms, proc_before.rss_kb, std::max(st.rss_peak_kb, proc_after.rss_kb), proc_after.rss_kb,
                 proc_after.hwm_kb, server_cpu, cpu_used, verified ? 1 : 0, static_cast<unsigned long long>(vr.missing),
-                static_cast<unsigned long long>(vr.twice), static_cast<unsigned long long>(vr.no_state));
+                static_cast<unsigned long long>(vr.twice), static_cast<unsigned long long>(vr.no_state), s99, s999,
+                static_cast<unsigned long long>(st.late_sends), st.late_send_max_us / 1000.0, st.stall_max_us / 1000.0);
     return rc;
 }

@@ -117,9 +117,11 @@ as_owner "$PG_BINDIR/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --local
 # fsync and synchronous_commit stay on: the figures are for durable ingest.
 # More WAL between checkpoints than the default keeps a checkpoint from
 # landing inside one phase and not another; shared_buffers is modest.
+# Statements over 100 ms are logged, so that the fixed-rate phase can say
+# whether its tail was PostgreSQL's COMMITs (the disk) or something else.
 PG_SETTINGS="-c listen_addresses='' -c unix_socket_directories='$SOCK' -c port=5432 -c fsync=on \
 -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB -c max_wal_size=4GB \
--c checkpoint_timeout=30min -c max_connections=40"
+-c checkpoint_timeout=30min -c max_connections=40 -c log_min_duration_statement=100"
 as_owner "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -o "$PG_SETTINGS" start >/dev/null
 CONN="host=$SOCK port=5432 user=postgres"
 psql_c() { psql "$CONN dbname=postgres" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
@@ -129,7 +131,11 @@ DB="$CONN dbname=rebound"
 CEILING_DB="$CONN dbname=rebound_ceiling"
 REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$DB" "$REBOUND" migrate
 REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$CEILING_DB" "$REBOUND" migrate
-checkpoint() { psql_c "CHECKPOINT" >/dev/null; }
+# Before every phase: a checkpoint, then the kernel's own writeback of what
+# earlier phases dirtied (sync), which otherwise lands in the next phase as
+# commits stalled for hundreds of milliseconds (seen in PostgreSQL's log as
+# slow COMMITs during the fixed-rate phase).
+checkpoint() { psql_c "CHECKPOINT" >/dev/null; sync; }
 # Phases run in command substitutions (subshells): failures are kept in a file.
 FAILED_MARK="$WORK/failed"
 
@@ -280,10 +286,18 @@ R_REPLAY=$(loadgen replay --run-id new --events "$EVENTS" --batch "$BATCH" --con
 
 NEW_EPS=$(field "$R_NEW" eps)
 HALF_RATE=$(calc "${NEW_EPS:-0} / 2" 0)
+SLOW_STATEMENTS="0 0 0"
 if [ "${HALF_RATE:-0}" -gt 0 ]; then
   say "rebound: fixed rate of $HALF_RATE events/s (half the maximum) for $LATENCY_SECONDS s"
+  LOG_MARK=$(wc -l <"$WORK/postgres.log")
   R_HALF=$(loadgen half --run-id half --rate "$HALF_RATE" --duration "$LATENCY_SECONDS" --batch "$BATCH" \
            --connections "$CONNECTIONS")
+  # Statements PostgreSQL logged as over 100 ms during the phase: how many,
+  # how many of them COMMITs, and the longest COMMIT.
+  SLOW_STATEMENTS=$(tail -n +"$((LOG_MARK + 1))" "$WORK/postgres.log" |
+                    awk '/ duration: / { n++; for (i = 1; i <= NF; i++) if ($i == "duration:") d = $(i + 1) }
+                         / duration: .* statement: COMMIT/ { c++; if (d + 0 > max) max = d + 0 }
+                         END { printf "%d %d %.0f", n, c, max }')
 else
   R_HALF="RESULT label=half"
 fi
@@ -384,6 +398,9 @@ row "  (vs the same SQL in ${SMALL_BATCH}-row transactions: $RATIO_SMALL %)" ""
 row "vs one INSERT per event: ${VS_INSERT}x (>= 10x)" "$(verdict "$VS_INSERT >= 10")"
 row "  (the ceiling itself is ${CEIL_VS_INSERT}x one INSERT per event: no receiver doing this work can beat that)" ""
 row "ack p99 at half max: $HALF_P99 ms (< 50 ms)" "$(verdict "$HALF_P99 > 0 && $HALF_P99 < 50")"
+row "  (from write to answer: p99 $(num "$(field "$R_HALF" service_p99_ms)") ms; load generator stalled at most $(num "$(field "$R_HALF" stall_max_ms)") ms;" ""
+read -r SLOW_ALL SLOW_COMMIT SLOW_COMMIT_MAX <<<"$SLOW_STATEMENTS"
+row "   statements over 100 ms in PostgreSQL's log: $SLOW_ALL, of which COMMITs $SLOW_COMMIT, the longest $SLOW_COMMIT_MAX ms)" ""
 row "replays vs new events: $REPLAY_VS_NEW % (>= 100 %)" "$(verdict "$REPLAY_VS_NEW >= 100")"
 row "RSS under load: peak $(mb "$PEAK_KB") MB, VmHWM $(mb "$HWM") MB (< 256 MB)" "$(verdict "$HWM < 262144")"
 row "RSS idle: $(mb "$RSS_IDLE_START") MB at start, $(mb "$RSS_IDLE_END") MB after load (< 50 MB)" \
