@@ -44,6 +44,9 @@ constexpr std::size_t max_header_count = 100;
 /// lets one call take it all; see do_read_body.
 constexpr std::size_t body_read_room = 64 * 1024;
 
+/// A connection waiting for its next request keeps at most this much buffer.
+constexpr std::size_t idle_buffer_keep = 4 * 1024;
+
 std::string
 next_request_id()
 {
@@ -170,6 +173,10 @@ private:
     void
     do_read()
     {
+        // The body's read-ahead room is given back between requests, so
+        // thousands of idle keep-alive connections do not hold 64 kB each;
+        // bytes of a pipelined request keep theirs.
+        if (buffer_.size() == 0 && buffer_.capacity() > idle_buffer_keep) buffer_.shrink_to_fit();
         // A fresh parser per message, as Beast recommends, carrying our limits.
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(owner_.opts.header_limit));
@@ -221,8 +228,7 @@ private:
     {
         // Left alone, the buffer stays about the size of the headers, and
         // a 48 kB SendGrid batch took some ninety 512-byte recvmsg calls,
-        // about one per event. The room stays with the connection for its
-        // next request, so this allocates once per connection, not per body.
+        // about one per event.
         if (auto const length = parser_->content_length()) {
             auto const room = static_cast<std::size_t>(std::min<std::uint64_t>(*length, body_read_room));
             if (buffer_.capacity() - buffer_.size() < room) buffer_.reserve(buffer_.size() + room);
