@@ -4,6 +4,9 @@
 
 #include "../support/fixtures.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <future>
@@ -12,6 +15,8 @@
 
 using namespace rebound;
 using rebound::test::running_service;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 namespace {
 
@@ -141,7 +146,8 @@ TEST_CASE("bodies larger and smaller than the read-ahead room arrive whole on on
 {
     // The session reserves up to 64 kB of room for an announced body before
     // reading it. Pipelined requests leave the next one's bytes in the
-    // buffer when that happens; a chunked body announces no length.
+    // buffer when that happens; a chunked body announces no length. With
+    // many connections open, the room is given back between requests.
     running_service svc;
     auto body_of = [](std::string const& prefix, int events) {
         std::vector<std::string> evs;
@@ -171,9 +177,55 @@ TEST_CASE("bodies larger and smaller than the read-ahead room arrive whole on on
     }
     chunked += "0\r\n\r\n";
 
-    auto const answers = test::raw_exchange(svc.port(), request(large) + request(small) + chunked +
-                                                            request(last, "Connection: close\r\n"),
-                                            10000);
+    net::io_context ioc;
+    std::vector<tcp::socket> idle;
+    bool one_at_a_time = false;  // else pipelined: all four requests in one write
+    SECTION("pipelined, with a few connections open") {}
+    SECTION("one at a time, with a few connections open") { one_at_a_time = true; }
+    SECTION("one at a time, with more connections open than keep their read-ahead room")
+    {
+        one_at_a_time = true;
+        for (int i = 0; i < 280; ++i) {
+            idle.emplace_back(ioc);
+            idle.back().connect({net::ip::make_address("127.0.0.1"), svc.port()});
+        }
+        auto open_connections = [&] {
+            std::string_view const gauge = "\nrebound_http_connections ";
+            auto const m = svc.get("/metrics").body;
+            auto const at = m.find(gauge);
+            return at == std::string::npos ? 0 : std::stoi(m.substr(at + gauge.size()));
+        };
+        for (int tries = 0; tries < 100 && open_connections() < 280; ++tries)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        REQUIRE(open_connections() >= 280);
+    }
+
+    std::vector<std::string> const requests{request(large), request(small), chunked,
+                                            request(last, "Connection: close\r\n")};
+    std::string answers;
+    if (one_at_a_time) {
+        // Each answer is read whole before the next request is written, so
+        // the session waits for each next request with an empty buffer.
+        tcp::socket s{ioc};
+        s.connect({net::ip::make_address("127.0.0.1"), svc.port()});
+        for (auto const& r : requests) {
+            net::write(s, net::buffer(r));
+            std::string got;
+            for (;;) {
+                char buf[4096];
+                got.append(buf, s.read_some(net::buffer(buf)));
+                auto const head_end = got.find("\r\n\r\n");
+                auto const length_at = got.find("Content-Length: ");
+                if (head_end == std::string::npos || length_at == std::string::npos) continue;
+                if (got.size() >= head_end + 4 + std::stoul(got.substr(length_at + 16))) break;
+            }
+            answers += got;
+        }
+    } else {
+        std::string all;
+        for (auto const& r : requests) all += r;
+        answers = test::raw_exchange(svc.port(), all, 10000);
+    }
     std::size_t oks = 0;
     for (auto at = answers.find("HTTP/1.1 200"); at != std::string::npos; at = answers.find("HTTP/1.1 200", at + 1)) ++oks;
     CHECK(oks == 4);
