@@ -398,6 +398,14 @@ struct run_state {
     run_state(options const& o, generator const& g, endpoint_info const& e) : opts(o), gen(g), ep(e) {}
 };
 
+/// A duration in whole microseconds, saturated to fit the figures' 32 bits.
+std::uint32_t
+us(clock_type::duration d)
+{
+    auto const n = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return static_cast<std::uint32_t>(std::clamp<std::int64_t>(n, 0, 0xffffffffLL));
+}
+
 std::uint64_t
 json_count(std::string_view body, std::string_view key)
 {
@@ -466,8 +474,8 @@ connection(run_state& st)
 
         auto const sent = clock_type::now();
         if (st.opts.rate > 0 && sent > due) {
-            auto const late = std::chrono::duration_cast<std::chrono::microseconds>(sent - due).count();
-            st.late_send_max_us = std::max(st.late_send_max_us, static_cast<std::uint32_t>(std::min<std::int64_t>(late, 0xffffffffLL)));
+            auto const late = us(sent - due);
+            st.late_send_max_us = std::max(st.late_send_max_us, late);
             if (late > 10000) ++st.late_sends;
         }
         stream.expires_after(timeout);
@@ -495,10 +503,6 @@ connection(run_state& st)
             st.acked_events += spec.events;
             st.acked_stored += spec.stored;
             if (spec.replay) ++st.replays_acked;
-            auto us = [](clock_type::duration d) {
-                return static_cast<std::uint32_t>(std::min<std::int64_t>(
-                    std::chrono::duration_cast<std::chrono::microseconds>(d).count(), 0xffffffffLL));
-            };
             st.latency_us.push_back(us(now - due));
             st.service_us.push_back(us(now - sent));
             std::string_view const body = res.body();
@@ -557,8 +561,8 @@ stall_monitor(run_state& st)
         auto const asked = clock_type::now() + period;
         timer.expires_at(asked);
         co_await timer.async_wait(use_tuple);
-        auto const over = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - asked).count();
-        st.stall_max_us = std::max(st.stall_max_us, static_cast<std::uint32_t>(std::min<std::int64_t>(over, 0xffffffffLL)));
+        auto const now = clock_type::now();
+        if (now > asked) st.stall_max_us = std::max(st.stall_max_us, us(now - asked));
     }
 }
 
