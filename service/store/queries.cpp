@@ -22,7 +22,9 @@ std::string_view const rejected_table = "rejected_events";
 
 // Staging is text-typed and session-local: COPY stays cheap and casting
 // happens once, set-wise, in merge_staged. ON COMMIT DELETE ROWS empties both
-// tables for the next batch without a TRUNCATE round trip.
+// tables for the next batch without a TRUNCATE round trip. rebound_batch_new
+// is sorted and grouped by every statement after the merge: its keys compare
+// bytewise, as the tables they are written to do (schema/008_collate_c.sql).
 query const create_staging{"create_staging", R"sql(
 CREATE TEMP TABLE IF NOT EXISTS rebound_staging (
     seq                integer,
@@ -47,15 +49,15 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_staging (
     raw                text
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
-    provider         text,
-    source           text,
-    recipient        text,
-    recipient_domain text,
-    user_ref         text,
-    event_type       text,
+    provider         text COLLATE "C",
+    source           text COLLATE "C",
+    recipient        text COLLATE "C",
+    recipient_domain text COLLATE "C",
+    user_ref         text COLLATE "C",
+    event_type       text COLLATE "C",
     occurred_at      timestamptz,
-    reason           text,
-    severity         text
+    reason           text COLLATE "C",
+    severity         text COLLATE "C"
 ) ON COMMIT DELETE ROWS)sql"};
 
 // Transaction-scoped: released by the commit. The first key namespaces
