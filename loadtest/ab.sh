@@ -13,7 +13,8 @@
 # --rate) a fixed rate for --duration seconds, then --events new SendGrid
 # events as fast as they are answered; one line each with the rate, group
 # commits, rebound's CPU per event, the fixed rate's p50/p99 and how many
-# statements PostgreSQL logged as over 100 ms. Bounded: every phase is.
+# statements PostgreSQL logged as over 100 ms (slow_statements.awk: not the
+# load generator's check, nor CHECKPOINTs). Bounded: every phase is.
 #
 # Flags: --rounds N (3)  --events N (100000)  --warmup N (200000: events
 # loaded once, before the rounds)  --rate R (0: no fixed-rate phase)
@@ -106,7 +107,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     quiesce
     f=$(loadgen --run-id "f$run" --events "$EVENTS")
-    slow=$(tail -n +"$((mark + 1))" "$PG_LOG" 2>/dev/null | grep -c ' duration: ' || true)
+    slow=$(tail -n +"$((mark + 1))" "$PG_LOG" 2>/dev/null | awk -f "$(dirname "$0")/slow_statements.awk" | cut -d' ' -f1)
     cpu_us=$(awk -v s="$(field "$f" server_cpu_s)" -v n="$(field "$f" events)" 'BEGIN { printf "%.1f", (n > 0 ? 1e6 * s / n : 0) }')
     echo "$f" >>"${AB_RESULTS:-/dev/null}"
     echo "round $round $v | $(field "$f" eps) $(field "$f" batch_avg) $(field "$f" commit_ms) $cpu_us | $half | $slow"

@@ -294,10 +294,7 @@ if [ "${HALF_RATE:-0}" -gt 0 ]; then
            --connections "$CONNECTIONS")
   # Statements PostgreSQL logged as over 100 ms during the phase: how many,
   # how many of them COMMITs, and the longest COMMIT.
-  SLOW_STATEMENTS=$(tail -n +"$((LOG_MARK + 1))" "$WORK/postgres.log" |
-                    awk '/ duration: / { n++; for (i = 1; i <= NF; i++) if ($i == "duration:") d = $(i + 1) }
-                         / duration: .* statement: COMMIT/ { c++; if (d + 0 > max) max = d + 0 }
-                         END { printf "%d %d %.0f", n, c, max }')
+  SLOW_STATEMENTS=$(tail -n +"$((LOG_MARK + 1))" "$WORK/postgres.log" | awk -f "$(dirname "$0")/slow_statements.awk")
 else
   R_HALF="RESULT label=half"
 fi
@@ -400,7 +397,7 @@ row "  (the ceiling itself is ${CEIL_VS_INSERT}x one INSERT per event: no receiv
 row "ack p99 at half max: $HALF_P99 ms (< 50 ms)" "$(verdict "$HALF_P99 > 0 && $HALF_P99 < 50")"
 row "  (from write to answer: p99 $(num "$(field "$R_HALF" service_p99_ms)") ms; load generator stalled at most $(num "$(field "$R_HALF" stall_max_ms)") ms;" ""
 read -r SLOW_ALL SLOW_COMMIT SLOW_COMMIT_MAX <<<"$SLOW_STATEMENTS"
-row "   statements over 100 ms in PostgreSQL's log: $SLOW_ALL, of which COMMITs $SLOW_COMMIT, the longest $SLOW_COMMIT_MAX ms)" ""
+row "   rebound's statements over 100 ms in PostgreSQL's log: $SLOW_ALL, of which COMMITs $SLOW_COMMIT, the longest $SLOW_COMMIT_MAX ms)" ""
 row "replays vs new events: $REPLAY_VS_NEW % (>= 100 %)" "$(verdict "$REPLAY_VS_NEW >= 100")"
 row "RSS under load: peak $(mb "$PEAK_KB") MB, VmHWM $(mb "$HWM") MB (< 256 MB)" "$(verdict "$HWM < 262144")"
 row "RSS idle: $(mb "$RSS_IDLE_START") MB at start, $(mb "$RSS_IDLE_END") MB after load (< 50 MB)" \
