@@ -17,6 +17,11 @@
 -- tables need no change: a column's "C" wins over the default collation of
 -- the other side. Monthly partitions made later copy the collations
 -- (LIKE events). Each column's indexes are rebuilt; rows are not rewritten.
+--
+-- On a large events table that rebuild holds an exclusive lock on events
+-- for as long as a REINDEX of those indexes takes: ingest waits (beyond
+-- queue_limit the ESPs get 503 and retry), so apply it in a quiet hour
+-- (docs/operations.md, "Upgrade").
 
 ALTER TABLE events
     ALTER COLUMN provider          TYPE text COLLATE "C",
