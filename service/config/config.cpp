@@ -157,7 +157,9 @@ settings()
          uint_in(&config::db_readers, 1, 64)},
         {"batch_size", "--batch-size", "REBOUND_BATCH_SIZE", "5000", "events per group commit",
          uint_in(&config::batch_size, 1, 100000)},
-        {"batch_delay", "--batch-delay", "REBOUND_BATCH_DELAY", "1ms", "how long a batch may wait to fill before it is written",
+        {"batch_delay", "--batch-delay", "REBOUND_BATCH_DELAY", "5ms",
+         "how long a batch may wait to fill before it is written; 1ms answers sooner at moderate load "
+         "but makes smaller group commits under full load (docs/performance.md)",
          duration_in(&config::batch_delay, 0ms, 10000ms)},
         {"queue_limit", "--queue-limit", "REBOUND_QUEUE_LIMIT", "100000", "events waiting for the database beyond which requests get 503",
          uint_in(&config::queue_limit, 1, 100000000)},

@@ -34,7 +34,7 @@ struct config {
     unsigned db_writers = 2;                       // writer connections; recipients are sharded over them
     unsigned db_readers = 2;                       // connections for queries and health checks
     std::size_t batch_size = 5000;                 // events per group commit
-    std::chrono::milliseconds batch_delay{1};      // how long a batch may wait to fill
+    std::chrono::milliseconds batch_delay{5};      // how long a batch may wait to fill
     std::size_t queue_limit = 100000;              // events waiting for the database before 503
     unsigned retry_after_seconds = 5;
     bool migrate_on_start = true;

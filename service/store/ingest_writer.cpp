@@ -255,10 +255,11 @@ struct ingest_writer::impl {
                 // queued up during the previous write: taking it at once
                 // gave 30 % smaller group commits under load (the other
                 // writer's answers bring new requests within milliseconds),
-                // and PostgreSQL pays a fixed cost per transaction. The
-                // default 1 ms is enough for that: 5 ms added about 11 ms
-                // to every answer's median at half load for no more
-                // throughput (docs/performance.md).
+                // and PostgreSQL pays a fixed cost per transaction. 1 ms
+                // instead of the default 5 answered 11 ms sooner at half
+                // load, but group commits under full load fell from 700 to
+                // 420 events and the load test's ratio to the ceiling by
+                // about ten points (docs/performance.md).
                 auto const deadline = std::chrono::steady_clock::now() + opts.batch_delay;
                 while (!stopping && s.queued_events < opts.batch_size &&
                        s.wake.wait_until(lock, deadline) != std::cv_status::timeout) {

@@ -64,7 +64,7 @@ public:
         std::string conninfo;
         unsigned shards = 2;
         std::size_t batch_size = 5000;
-        std::chrono::milliseconds batch_delay{1};
+        std::chrono::milliseconds batch_delay{5};
         std::size_t queue_limit = 100000;
         /// Reasons whose hard bounce opens an address-change notice (the
         /// action table's address_dead entries).
