@@ -105,27 +105,32 @@ SELECT provider, provider_event_id FROM ins)sql"};
 //    delivery in the middle of a streak) they are recounted from events;
 //  - a delivery older than the stored one changes nothing.
 //
-// "The newest X" of a recipient is read from the row its window numbers 1:
-// an ordered aggregate per column, (array_agg(x ORDER BY ...))[1], sorted
-// each recipient's rows once per column and was about 40 % of the
-// statement (PostgreSQL 15 has no presorted aggregates); each window sorts
-// the whole batch once. user_ref_at lets a late, older event leave a newer
-// user reference alone, as the other "newest" columns do with their times.
+// "The newest X" of a recipient comes from one sort of the batch: the row
+// numbered 1 by time gives the newest event's type, provider and source,
+// and the newest time of each kind (user reference, soft failure, hard
+// bounce) is a window over the same partition, which needs no sort of its
+// own; the kind's value is then the one at that time (the greatest, when
+// two events share the microsecond). An ordered aggregate per column,
+// (array_agg(x ORDER BY ...))[1], sorted each recipient's rows once per
+// column and was about 40 % of the statement (PostgreSQL 15 has no
+// presorted aggregates), and a row_number per kind one sort of the batch
+// each. user_ref_at lets a late, older event leave a newer user reference
+// alone, as the other "newest" columns do with their times.
 query const upsert_recipient_state{"upsert_recipient_state", R"sql(
 WITH b AS (
     SELECT n.*,
            max(n.occurred_at) FILTER (WHERE n.event_type = 'delivered') OVER (PARTITION BY n.recipient) AS batch_delivered_at,
-           row_number() OVER (PARTITION BY n.recipient ORDER BY n.occurred_at DESC) AS newest,
-           row_number() OVER (PARTITION BY n.recipient ORDER BY n.user_ref IS NULL, n.occurred_at DESC) AS newest_user_ref,
-           row_number() OVER (PARTITION BY n.recipient ORDER BY n.severity IS DISTINCT FROM 'soft', n.occurred_at DESC) AS newest_soft,
-           row_number() OVER (PARTITION BY n.recipient
-                              ORDER BY (n.event_type = 'bounce' AND n.severity = 'hard') IS NOT TRUE, n.occurred_at DESC) AS newest_hard
+           max(n.occurred_at) FILTER (WHERE n.user_ref IS NOT NULL) OVER (PARTITION BY n.recipient) AS newest_user_ref_at,
+           max(n.occurred_at) FILTER (WHERE n.severity = 'soft') OVER (PARTITION BY n.recipient) AS newest_soft_at,
+           max(n.occurred_at) FILTER (WHERE n.event_type = 'bounce' AND n.severity = 'hard')
+               OVER (PARTITION BY n.recipient) AS newest_hard_at,
+           row_number() OVER (PARTITION BY n.recipient ORDER BY n.occurred_at DESC) AS newest
     FROM rebound_batch_new n
 ), agg AS (
     SELECT b.recipient,
            min(b.recipient_domain) AS recipient_domain,
-           max(b.user_ref) FILTER (WHERE b.newest_user_ref = 1) AS user_ref,
-           max(b.occurred_at) FILTER (WHERE b.newest_user_ref = 1 AND b.user_ref IS NOT NULL) AS user_ref_at,
+           max(b.user_ref) FILTER (WHERE b.user_ref IS NOT NULL AND b.occurred_at = b.newest_user_ref_at) AS user_ref,
+           max(b.newest_user_ref_at) AS user_ref_at,
            max(b.occurred_at) AS last_event_at,
            max(b.event_type) FILTER (WHERE b.newest = 1) AS last_event_type,
            max(b.provider) FILTER (WHERE b.newest = 1) AS provider,
@@ -137,9 +142,9 @@ WITH b AS (
                               AND b.occurred_at > coalesce(greatest(s.last_delivered_at, b.batch_delivered_at), '-infinity')) AS new_soft_first,
            min(b.occurred_at) FILTER (WHERE b.severity = 'soft') AS batch_first_soft,
            max(b.occurred_at) FILTER (WHERE b.severity = 'soft') AS batch_last_soft,
-           max(b.reason) FILTER (WHERE b.newest_soft = 1 AND b.severity = 'soft') AS batch_soft_reason,
+           max(b.reason) FILTER (WHERE b.severity = 'soft' AND b.occurred_at = b.newest_soft_at) AS batch_soft_reason,
            max(b.occurred_at) FILTER (WHERE b.event_type = 'bounce' AND b.severity = 'hard') AS hard_at,
-           max(b.reason) FILTER (WHERE b.newest_hard = 1 AND b.event_type = 'bounce' AND b.severity = 'hard') AS hard_reason,
+           max(b.reason) FILTER (WHERE b.event_type = 'bounce' AND b.severity = 'hard' AND b.occurred_at = b.newest_hard_at) AS hard_reason,
            max(b.occurred_at) FILTER (WHERE b.event_type = 'complaint') AS complained_at,
            s.last_delivered_at AS old_delivered,
            s.last_soft_at AS old_last_soft,
