@@ -292,8 +292,8 @@ if [ "${HALF_RATE:-0}" -gt 0 ]; then
   LOG_MARK=$(wc -l <"$WORK/postgres.log")
   R_HALF=$(loadgen half --run-id half --rate "$HALF_RATE" --duration "$LATENCY_SECONDS" --batch "$BATCH" \
            --connections "$CONNECTIONS")
-  # Statements PostgreSQL logged as over 100 ms during the phase: how many,
-  # how many of them COMMITs, and the longest COMMIT.
+  # rebound's statements PostgreSQL logged as over 100 ms during the phase:
+  # how many, how many of them COMMITs, and the longest COMMIT.
   SLOW_STATEMENTS=$(tail -n +"$((LOG_MARK + 1))" "$WORK/postgres.log" | awk -f "$(dirname "$0")/slow_statements.awk")
 else
   R_HALF="RESULT label=half"

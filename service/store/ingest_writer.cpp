@@ -258,8 +258,8 @@ struct ingest_writer::impl {
                 // and PostgreSQL pays a fixed cost per transaction. 1 ms
                 // instead of the default 5 answered 11 ms sooner at half
                 // load, but group commits under full load fell from 700 to
-                // 420 events and the load test's ratio to the ceiling by
-                // about ten points (docs/performance.md).
+                // 420 events and the load test's ratio to the ceiling from
+                // 76 to 72 % (means of four runs each; docs/performance.md).
                 auto const deadline = std::chrono::steady_clock::now() + opts.batch_delay;
                 while (!stopping && s.queued_events < opts.batch_size &&
                        s.wake.wait_until(lock, deadline) != std::cv_status::timeout) {
