@@ -29,6 +29,7 @@
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
+#include "store/staging.hpp"
 
 #include <pqxx/pqxx>
 
@@ -425,12 +426,10 @@ run_session(options const& o, std::string const& mode, session_work const& work,
     backend_cpu = -1;
     try {
         pqxx::connection conn{o.db};
+        rebound::store::staging_tables staging;
         int const backend = conn.backendpid();
         if (staged_mode(mode)) {
-            {
-                pqxx::nontransaction tx{conn};
-                tx.exec(std::string(sql::create_staging.text));
-            }
+            staging.create(conn);
             conn.prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
             conn.prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
             conn.prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
@@ -453,6 +452,7 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             if (staged_mode(mode)) {
                 pqxx::work tx{conn};
                 tx.exec_prepared(std::string(sql::lock_shards.name), b.shard_list);
+                staging.clear(tx);
                 copy_in copy{tx, sql::staging_table, rebound::store::staging_columns(), copy_buffer};
                 for (auto const& l : b.lines) copy.row(l);
                 copy.complete();
@@ -466,6 +466,7 @@ run_session(options const& o, std::string const& mode, session_work const& work,
                     tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
                 }
                 tx.commit();
+                staging.committed(conn, b.lines.size());
             } else if (mode == "copy") {
                 pqxx::work tx{conn};
                 copy_in copy{tx, "events", event_columns, copy_buffer};

@@ -187,7 +187,7 @@ SMALL_BATCH=$(( CONNECTIONS * BATCH / WRITERS ))
 
 # The ceiling repeats the writer's per-batch statements; say so if the writer
 # has started running one it does not know about.
-CEILING_KNOWS="create_staging lock_shards merge_staged open_notices resolve_notices_by_delivery upsert_daily_stats upsert_daily_totals upsert_daily_domain_totals upsert_recipient_state"
+CEILING_KNOWS="create_staging clear_staging vacuum_staging lock_shards merge_staged open_notices resolve_notices_by_delivery upsert_daily_stats upsert_daily_totals upsert_daily_domain_totals upsert_recipient_state"
 WRITER_SRC="$(dirname "$0")/../service/store/ingest_writer.cpp"
 if [ -f "$WRITER_SRC" ]; then
   WRITER_RUNS=$(grep -o 'sql::[a-z_]*\.name' "$WRITER_SRC" | sed 's/sql::\(.*\)\.name/\1/' | sort -u | tr '\n' ' ')

@@ -9,6 +9,7 @@
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
+#include "store/staging.hpp"
 
 #include <pqxx/pqxx>
 
@@ -142,6 +143,7 @@ struct ingest_writer::impl {
         std::thread thread;
         int slot = 0;  // this writer's rows in daily_stats
         std::string copy_buffer;  // COPY chunks, reused
+        staging_tables staging;   // this connection's
     };
 
     options opts;
@@ -193,10 +195,7 @@ struct ingest_writer::impl {
         if (s.conn && s.conn->is_open()) return true;
         try {
             auto conn = std::make_unique<pqxx::connection>(opts.conninfo);
-            {
-                pqxx::nontransaction tx{*conn};
-                tx.exec(std::string(sql::create_staging.text));
-            }
+            s.staging.create(*conn);
             conn->prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
             conn->prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
             conn->prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
@@ -306,6 +305,7 @@ struct ingest_writer::impl {
             }
             batch_events.observe(static_cast<double>(events));
             batch_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            tidy_staging(s, events);
             return;
         } catch (pqxx::broken_connection const& e) {
             batch_failures.inc();
@@ -335,6 +335,7 @@ struct ingest_writer::impl {
             try {
                 auto results = write_batch(s, one);
                 one[0].request->finish_part(results[0]);
+                tidy_staging(s, one[0].events.size());
             } catch (pqxx::broken_connection const& e) {
                 disconnect(s, e.what());
                 one[0].request->fail_part(store_errc::unavailable, one[0]);
@@ -343,6 +344,20 @@ struct ingest_writer::impl {
                 log::error("request write failed", {{"error", e.what()}});
                 one[0].request->fail_part(store_errc::write_failed, one[0]);
             }
+        }
+    }
+
+    /// After a commit, outside its transaction and after its answers: a
+    /// failure here loses nothing, so it must not fail the batch.
+    void
+    tidy_staging(shard& s, std::size_t rows) noexcept
+    {
+        try {
+            s.staging.committed(*s.conn, rows);
+        } catch (pqxx::broken_connection const& e) {
+            disconnect(s, e.what());
+        } catch (std::exception const& e) {
+            log::warn("vacuuming the staging tables failed", {{"error", e.what()}});
         }
     }
 
@@ -376,6 +391,7 @@ struct ingest_writer::impl {
             shard_list.push_back('}');
             tx.exec_prepared(std::string(sql::lock_shards.name), shard_list);
 
+            s.staging.clear(tx);
             copy_in copy{tx, sql::staging_table, staging_columns(), s.copy_buffer};
             int seq = 0;
             for (auto const& item : batch)

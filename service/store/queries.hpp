@@ -22,7 +22,9 @@ extern query const record_migration;
 extern query const migration_lock;
 
 // Ingest, per writer connection.
-extern query const create_staging;      // session-local staging tables
+extern query const create_staging;      // session-local staging tables (store/staging.hpp)
+extern query const clear_staging;       // two statements: run with exec, not prepared
+extern query const vacuum_staging;      // outside a transaction
 extern query const lock_shards;         // $1 int[] ascending: serialises writers of those recipient shards across processes
 extern query const merge_staged;        // staging -> events, de-duplicated; returns inserted keys
 extern query const upsert_recipient_state;
