@@ -329,9 +329,15 @@ struct ingest_writer::impl {
             }
         }
         // One bad request must not fail the others that shared its batch.
+        bool unreachable = false;  // a lost connection that one reconnect did not bring back
         for (auto& item : batch) {
             std::vector<work_item> one;
             one.push_back(std::move(item));
+            if (!s.conn && (unreachable || !connect(s))) {
+                unreachable = true;
+                one[0].request->fail_part(store_errc::unavailable, one[0]);
+                continue;
+            }
             try {
                 auto results = write_batch(s, one);
                 one[0].request->finish_part(results[0]);
@@ -339,7 +345,6 @@ struct ingest_writer::impl {
             } catch (pqxx::broken_connection const& e) {
                 disconnect(s, e.what());
                 one[0].request->fail_part(store_errc::unavailable, one[0]);
-                if (!connect(s)) continue;
             } catch (std::exception const& e) {
                 log::error("request write failed", {{"error", e.what()}});
                 one[0].request->fail_part(store_errc::write_failed, one[0]);
