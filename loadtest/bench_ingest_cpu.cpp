@@ -72,12 +72,18 @@ main(int argc, char** argv)
     std::size_t batch = 100;
     std::size_t requests = 2000;
     double seconds = 3;
+    bool combined_only = false;  // for profilers: only the phase the target is about
     for (int i = 1; i < argc; ++i) {
         std::string const a = argv[i];
         if (a == "--help" || a == "-h") {
-            std::printf("rebound_bench_ingest_cpu [--batch 100] [--requests 2000] [--seconds 3]\n"
-                        "Parse + classify throughput of SendGrid batches on one thread.\n");
+            std::printf("rebound_bench_ingest_cpu [--batch 100] [--requests 2000] [--seconds 3] [--combined-only]\n"
+                        "Parse + classify throughput of SendGrid batches on one thread.\n"
+                        "--combined-only runs just the parse + classify phase (to profile it with perf).\n");
             return 0;
+        }
+        if (a == "--combined-only") {
+            combined_only = true;
+            continue;
         }
         if (i + 1 >= argc) return 2;
         if (a == "--batch") batch = std::strtoull(argv[++i], nullptr, 10);
@@ -114,41 +120,45 @@ main(int argc, char** argv)
         for (auto& e : r->events) parsed_events.push_back(std::move(e));
     }
 
-    auto const parse_only = timed(bodies, batch, seconds, [&](std::string const& b) {
-        auto r = sendgrid.parse({b, headers, ""}, settings);
-        return r ? r->events.size() : 0;
-    });
-
-    std::size_t next = 0;
-    auto const per_body = parsed_events.size() / bodies.size();
-    auto const classify_only = timed(bodies, batch, seconds, [&](std::string const&) {
-        // classify_event overwrites its outputs, so re-classifying is the same work.
-        for (std::size_t i = 0; i < per_body; ++i) {
-            rebound::classify::classify_event(parsed_events[next]);
-            next = next + 1 == parsed_events.size() ? 0 : next + 1;
-        }
-        return per_body;
-    });
-
-    // Deliveries need no diagnosis (their reason is "delivered" whatever the
-    // text says), failures do: timing them apart shows where classify's time goes.
+    phase_result parse_only, classify_only;
+    double classify_delivered = 0, classify_failures = 0;
     std::vector<rebound::model::normalized_event> delivered, failures;
-    for (auto const& e : parsed_events)
-        (e.type == rebound::model::event_type::delivered ? delivered : failures).push_back(e);
-    auto classify_rate = [&](std::vector<rebound::model::normalized_event>& events) {
-        if (events.empty()) return 0.0;
-        std::size_t i = 0;
-        auto const r = timed(bodies, batch, seconds / 2, [&](std::string const&) {
-            for (std::size_t n = 0; n < per_body; ++n) {
-                rebound::classify::classify_event(events[i]);
-                i = i + 1 == events.size() ? 0 : i + 1;
+    if (!combined_only) {
+        parse_only = timed(bodies, batch, seconds, [&](std::string const& b) {
+            auto r = sendgrid.parse({b, headers, ""}, settings);
+            return r ? r->events.size() : 0;
+        });
+
+        std::size_t next = 0;
+        auto const per_body = parsed_events.size() / bodies.size();
+        classify_only = timed(bodies, batch, seconds, [&](std::string const&) {
+            // classify_event overwrites its outputs, so re-classifying is the same work.
+            for (std::size_t i = 0; i < per_body; ++i) {
+                rebound::classify::classify_event(parsed_events[next]);
+                next = next + 1 == parsed_events.size() ? 0 : next + 1;
             }
             return per_body;
         });
-        return r.stored_per_s;
-    };
-    double const classify_delivered = classify_rate(delivered);
-    double const classify_failures = classify_rate(failures);
+
+        // Deliveries need no diagnosis (their reason is "delivered" whatever the
+        // text says), failures do: timing them apart shows where classify's time goes.
+        for (auto const& e : parsed_events)
+            (e.type == rebound::model::event_type::delivered ? delivered : failures).push_back(e);
+        auto classify_rate = [&](std::vector<rebound::model::normalized_event>& events) {
+            if (events.empty()) return 0.0;
+            std::size_t i = 0;
+            auto const r = timed(bodies, batch, seconds / 2, [&](std::string const&) {
+                for (std::size_t n = 0; n < per_body; ++n) {
+                    rebound::classify::classify_event(events[i]);
+                    i = i + 1 == events.size() ? 0 : i + 1;
+                }
+                return per_body;
+            });
+            return r.stored_per_s;
+        };
+        classify_delivered = classify_rate(delivered);
+        classify_failures = classify_rate(failures);
+    }
 
     auto const both = timed(bodies, batch, seconds, [&](std::string const& b) {
         auto r = sendgrid.parse({b, headers, ""}, settings);

@@ -293,7 +293,7 @@ insert_params(normalized_event const& e)
             e.recipient_domain, std::to_string(e.occurred_at), e.smtp_code ? std::to_string(*e.smtp_code) : std::string{},
             e.enhanced_status, e.diagnostic, e.esp_message_id, e.esp_class, e.esp_type, e.remote_mta, e.user_ref,
             e.reason, e.sev == rebound::model::severity::none ? std::string{} : std::string(rebound::model::to_string(e.sev)),
-            std::to_string(e.classifier_version), e.raw_json};
+            std::to_string(e.classifier_version), std::string(e.raw_json.view())};
 }
 
 constexpr std::size_t insert_columns = 19;

@@ -60,11 +60,12 @@ enum class objects { only, any };
 /// Runs `map(raw, element, event) -> verdict` over the events in order.
 /// The mapping fills in an event already in place at the end of
 /// parse_result::events, which is dropped again unless it is kept: moving
-/// each event out of a returned value cost more than filling it in.
+/// each event out of a returned value cost more than filling it in. The
+/// slices lie in `doc`, whose buffer the kept events' raw_json share.
 template <class Map>
 parse_result
-map_events(std::vector<json::event_slice> const& events, std::string_view provider, std::string_view source,
-           objects wanted, Map&& map)
+map_events(json::document& doc, std::vector<json::event_slice> const& events, std::string_view provider,
+           std::string_view source, objects wanted, Map&& map)
 {
     parse_result out;
     out.events.reserve(events.size());
@@ -75,7 +76,7 @@ map_events(std::vector<json::event_slice> const& events, std::string_view provid
         if (std::holds_alternative<keep>(v)) {
             e.provider = provider;
             e.source = source;
-            e.raw_json = raw;
+            e.raw_json = doc.share(raw);
             continue;
         }
         out.events.pop_back();
@@ -97,7 +98,7 @@ parse_batch(std::string_view provider, request_view const& req, provider_setting
     json::document doc;  // the elements live in it: it must outlive map_events
     auto events = json::split_parsed_events(doc, req.body, allowed, settings.max_events);
     if (!events) return events.error();
-    return map_events(*events, provider, req.source, objects::only, std::forward<Map>(map));
+    return map_events(doc, *events, provider, req.source, objects::only, std::forward<Map>(map));
 }
 
 }  // namespace rebound::providers

@@ -49,7 +49,7 @@ public:
         if (!wrappers) return wrappers.error();
 
         // The wrapper is refused by a reason of its own, so non-objects reach the mapping.
-        return map_events(*wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
+        return map_events(doc, *wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
             dom::element ev, detail;
             if (wrapper["event"].get(ev) || !ev.is_object()) return reject{"not_an_event"};
             auto const event_name = json::str(ev, "type");

@@ -201,7 +201,7 @@ public:
         auto items = json::split_parsed_events_at(doc, env->events_text, env->events_pointer, settings.max_events);
         if (!items) return items.error();
 
-        return map_events(*items, name(), req.source, objects::only, [&](std::string_view, dom::element item, model::normalized_event& e) -> verdict {
+        return map_events(doc, *items, name(), req.source, objects::only, [&](std::string_view, dom::element item, model::normalized_event& e) -> verdict {
             auto const type = map_item(env->event_type, item);
             if (!type) return ignore{};
 

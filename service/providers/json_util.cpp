@@ -5,6 +5,7 @@
 #include "verify/verify.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -45,8 +46,9 @@ raw_of(simdjson::ondemand::value& value)
 struct document::parsers {
     simdjson::dom::parser dom;
     simdjson::ondemand::parser ondemand;
-    std::unique_ptr<char[]> storage;  // the last body, then its padding
+    std::shared_ptr<char[]> storage;  // the last body, then its padding
     std::size_t capacity = 0;         // bytes in storage, padding included
+    bool shared = false;              // events view storage: never write it again
     bool in_use = false;
 };
 
@@ -77,11 +79,16 @@ document::load(std::string_view body)
 {
     auto& p = *borrowed_;
     std::size_t const needed = body.size() + simdjson::SIMDJSON_PADDING;
-    if (p.capacity < needed) {
+    if (p.shared) {
+        // Kept events own the old buffer now; it goes when the last of them does.
+        p.storage = std::make_shared_for_overwrite<char[]>(needed);
+        p.capacity = needed;
+        p.shared = false;
+    } else if (p.capacity < needed) {
         // Grows by half again so a run of slightly larger bodies does not
         // reallocate each time; never shrinks (max_body bounds it).
         p.capacity = std::max(needed, p.capacity + p.capacity / 2);
-        p.storage = std::make_unique<char[]>(p.capacity);
+        p.storage = std::make_shared_for_overwrite<char[]>(p.capacity);
     }
     std::memcpy(p.storage.get(), body.data(), body.size());
     // simdjson reads, but never uses, the padding: zeroing it keeps
@@ -89,6 +96,17 @@ document::load(std::string_view body)
     std::memset(p.storage.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
     buffer = {p.storage.get(), body.size()};
     return buffer;
+}
+
+model::shared_text
+document::share(std::string_view part)
+{
+    auto& p = *borrowed_;
+    // Unsigned, so a part before the buffer wraps around and fails too.
+    auto const at = reinterpret_cast<std::uintptr_t>(part.data()) - reinterpret_cast<std::uintptr_t>(buffer.data());
+    if (at > buffer.size() || part.size() > buffer.size() - at) return model::shared_text{part};  // not ours: a copy
+    p.shared = true;
+    return {p.storage, part};
 }
 
 document::~document()
@@ -116,6 +134,14 @@ blank(char c) noexcept
 /// public member of simdjson 3.0's parser that the library's own document
 /// streams read; the property test in batch_test compares the slices with
 /// on-demand's raw_json() on generated bodies.
+/// +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
+constexpr std::array<std::int8_t, 256> nesting = [] {
+    std::array<std::int8_t, 256> t{};
+    t['{'] = t['['] = 1;
+    t['}'] = t[']'] = -1;
+    return t;
+}();
+
 std::vector<std::string_view>
 array_elements(std::string_view text, simdjson::dom::parser const& parser)
 {
@@ -127,17 +153,16 @@ array_elements(std::string_view text, simdjson::dom::parser const& parser)
     std::uint32_t j = 1;
     while (j < count && text[at[j]] != ']') {
         std::size_t const start = at[j];
+        // depth counts the brackets open inside the element; the element
+        // ends at a ',' outside them or at the array's own ']' (depth -1).
+        // A table instead of a chain of comparisons: this loop visits
+        // every structural of the body.
         int depth = 0;
         for (; j < count; ++j) {
-            char const c = text[at[j]];
-            if (c == '{' || c == '[') {
-                ++depth;
-            } else if (c == '}' || c == ']') {
-                if (depth == 0) break;  // the array's own ']'
-                --depth;
-            } else if (c == ',' && depth == 0) {
-                break;
-            }
+            auto const c = static_cast<unsigned char>(text[at[j]]);
+            if (c == ',' && depth == 0) break;
+            depth += nesting[c];
+            if (depth < 0) break;
         }
         // Objects and arrays keep the blanks after them and scalars do not,
         // as the on-demand splitter this replaced gave them: ids derived

@@ -35,6 +35,9 @@ namespace rebound::providers::json {
 /// the body, afresh for every request cost more than parsing a batch. A
 /// document made while another is alive on the same thread gets a set of
 /// its own.
+///
+/// The buffer is also what kept events' raw_json views (share()): once
+/// shared it is never written again, and the next body gets a new one.
 class document {
 public:
     document();
@@ -45,6 +48,10 @@ public:
     /// Copies `body` into the buffer, followed by SIMDJSON_PADDING bytes
     /// that simdjson may read; returns the copy, which `buffer` then views.
     std::string_view load(std::string_view body);
+
+    /// `part` of the loaded text (a slice of `buffer`) as text that outlives
+    /// this document, without copying it: the buffer becomes shared.
+    model::shared_text share(std::string_view part);
 
     std::string_view buffer;
     simdjson::dom::parser& parser;

@@ -168,11 +168,14 @@ public:
 
             e.type = *type;
             e.occurred_at = *when;
-            auto id = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id))
-                                                        : std::nullopt;
             // Without sg_event_id (very old payloads), the event's own bytes are
             // the only stable identity a retry will repeat.
-            e.provider_event_id = (id && !id->empty()) ? std::move(*id) : "sha256:" + verify::sha256_hex(raw);
+            if (auto const id = f.str(event_fields::sg_event_id); !id.empty())
+                e.provider_event_id = id;  // the usual case, without a temporary string
+            else if (auto n = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id)) : std::nullopt; n && !n->empty())
+                e.provider_event_id = std::move(*n);
+            else
+                e.provider_event_id = "sha256:" + verify::sha256_hex(raw);
             e.enhanced_status = f.str(event_fields::status);
             // `reason` carries the bounce/drop text, `response` the
             // delivered/deferred reply.

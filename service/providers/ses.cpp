@@ -322,6 +322,7 @@ private:
         if (section_text.empty()) section_text = json::str(section, "reason");
         if (section_text.empty()) section_text = json::str(section, "errorMessage");
 
+        model::shared_text const shared_raw{raw};  // one copy for all of the notification's recipients
         for (dom::element r : recipients) {
             model::normalized_event e;
             // Bounce, complaint and delay list objects; delivery and
@@ -351,7 +352,7 @@ private:
             // remoteMtaIp names the receiving side.
             e.remote_mta = json::str(section, "remoteMtaIp");
             e.user_ref = user_ref_of(mail, settings.user_ref_field);
-            e.raw_json = raw;
+            e.raw_json = shared_raw;
             out.events.push_back(std::move(e));
         }
         return {};

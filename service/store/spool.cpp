@@ -84,7 +84,7 @@ event_json(model::normalized_event const& e)
                           {"esp_type", e.esp_type},
                           {"remote_mta", e.remote_mta},
                           {"user_ref", e.user_ref},
-                          {"raw", e.raw_json},
+                          {"raw", e.raw_json.view()},
                           {"reason", e.reason},
                           {"severity", model::to_string(e.sev)},
                           {"classifier_version", e.classifier_version}};

@@ -3,6 +3,7 @@
 // whole-body pass, or the array parsed alone when escaped keys could make the
 // two JSON readers disagree), and the walk must keep order and reasons.
 #include "providers/batch.hpp"
+#include "providers/registry.hpp"
 #include "providers/request_rules.hpp"
 
 #include <catch2/catch.hpp>
@@ -152,7 +153,7 @@ TEST_CASE("map_events keeps order, reasons and the shared fields", "[providers][
     json::document doc;
     auto events = json::split_parsed_events(doc, R"([{"k":"keep"},7,{"k":"skip"},{"k":"no"}])", json::shape::array_only, 10);
     REQUIRE(events.has_value());
-    auto const out = map_events(*events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev, model::normalized_event& e) -> verdict {
+    auto const out = map_events(doc, *events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev, model::normalized_event& e) -> verdict {
         auto const k = json::str(ev, "k");
         e.recipient = std::string(k);  // filled in before the verdict, as mappings do
         if (k == "skip") return ignore{};
@@ -170,6 +171,51 @@ TEST_CASE("map_events keeps order, reasons and the shared fields", "[providers][
     CHECK(out.rejected[0].raw_json == "7");
     CHECK(out.rejected[1].why == "said_no");
     CHECK(find_type(std::vector<type_rule>{{"x", model::event_type::drop}}, "x") == model::event_type::drop);
+}
+
+TEST_CASE("kept events share one copy of the body, which outlives the parser's buffer", "[providers][shared]")
+{
+    auto const& sendgrid = providers::sendgrid();
+    providers::header_list const headers;
+    providers::provider_settings const settings;
+    std::string const first = R"([{"event":"delivered","email":"a@x.test","timestamp":1700000000,"sg_event_id":"a"},)"
+                              R"({"event":"open","email":"b@x.test","timestamp":1700000000,"sg_event_id":"b"},)"
+                              R"({"event":"bounce","email":"c@x.test","timestamp":1700000001,"sg_event_id":"c"}])";
+    std::vector<model::normalized_event> kept;
+    {
+        auto parsed = sendgrid.parse({first, headers, ""}, settings);
+        REQUIRE(parsed.has_value());
+        REQUIRE(parsed->events.size() == 2);
+        kept = parsed->events;  // copies; the parse result goes away
+    }
+    // The next body on this thread fits the same buffer, which must not be
+    // written over while events view it.
+    std::string second(first.size(), ' ');
+    second.front() = '[';
+    second.back() = ']';
+    REQUIRE(sendgrid.parse({second, headers, ""}, settings).has_value());
+
+    auto const a = first.find(R"({"event":"delivered")");
+    auto const c = first.find(R"({"event":"bounce")");
+    CHECK(kept[0].raw_json == std::string_view(first).substr(a, first.find('}') + 1 - a));
+    CHECK(kept[1].raw_json == std::string_view(first).substr(c, first.size() - 1 - c));
+    // One block: the second event's bytes sit where they sat in the body.
+    CHECK(kept[1].raw_json.data() - kept[0].raw_json.data() == static_cast<std::ptrdiff_t>(c - a));
+}
+
+TEST_CASE("shared_text owns what it is built from", "[model]")
+{
+    model::shared_text t;
+    CHECK(t.empty());
+    {
+        std::string s = "{\"k\":1}";
+        t = s;
+        s.assign(s.size(), 'x');
+    }
+    model::shared_text const copy = t;
+    t = model::shared_text{};
+    CHECK(copy == R"({"k":1})");
+    CHECK(copy.size() == 7);
 }
 
 TEST_CASE("admit checks provider, source and media type in order", "[providers][shared]")

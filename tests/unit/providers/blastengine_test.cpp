@@ -49,8 +49,8 @@ TEST_CASE("blastengine maps every event type", "[providers][blastengine]")
     CHECK(hard.esp_message_id == "2001");
     CHECK(hard.user_ref == "u-1");
     CHECK(hard.provider_event_id.starts_with("sha256:"));
-    CHECK(hard.raw_json.starts_with("{\"event\""));
-    CHECK(hard.raw_json.find("2002") == std::string::npos);
+    CHECK(hard.raw_json.view().starts_with("{\"event\""));
+    CHECK(hard.raw_json.view().find("2002") == std::string::npos);
 
     CHECK(r.events[1].type == event_type::deferred);
     CHECK(r.events[1].smtp_code == 421);

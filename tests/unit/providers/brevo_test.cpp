@@ -46,7 +46,7 @@ TEST_CASE("brevo maps every event type of a batched body", "[providers][brevo]")
     CHECK(hard.esp_type == "hard_bounce");
     CHECK(hard.user_ref == "u-1");
     CHECK(hard.provider_event_id.starts_with("sha256:"));
-    CHECK(hard.raw_json.find("202311140001.2") == std::string::npos);
+    CHECK(hard.raw_json.view().find("202311140001.2") == std::string::npos);
 
     CHECK(r.events[1].type == event_type::bounce);  // invalid_email
 

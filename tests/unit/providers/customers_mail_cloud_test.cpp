@@ -56,9 +56,9 @@ TEST_CASE("cmc maps bounces by status number when present", "[providers][cmc]")
     CHECK(first.esp_class == "bounced");
     CHECK(first.user_ref == "u-1");  // JSON in apiData
     CHECK(first.provider_event_id.starts_with("sha256:"));
-    CHECK(first.raw_json.front() == '{');
-    CHECK(first.raw_json.find("<m-1@example.com>") != std::string::npos);
-    CHECK(first.raw_json.find("<m-2@example.com>") == std::string::npos);
+    CHECK(first.raw_json.view().front() == '{');
+    CHECK(first.raw_json.view().find("<m-1@example.com>") != std::string::npos);
+    CHECK(first.raw_json.view().find("<m-2@example.com>") == std::string::npos);
 
     CHECK(r.events[1].type == event_type::bounce);  // 2 unknown user
     CHECK(r.events[1].esp_class == "2");
@@ -105,7 +105,7 @@ TEST_CASE("cmc reads the form-encoded envelope", "[providers][cmc]")
     CHECK(r.events[0].diagnostic == "550 5.1.1 User unknown");  // '+' decoded as space
     CHECK(r.events[0].occurred_at == jst_base + 3 * 1000000);
     CHECK(r.events[0].user_ref == "u-form");
-    CHECK(r.events[0].raw_json.find("メールマガジンのテスト") != std::string::npos);  // UTF-8 intact
+    CHECK(r.events[0].raw_json.view().find("メールマガジンのテスト") != std::string::npos);  // UTF-8 intact
     CHECK(r.events[1].type == event_type::delivered);
 
     // The same items sent as JSON give the same keys: retries may switch encoding.
@@ -195,7 +195,7 @@ TEST_CASE("cmc maps every shared fixture", "[providers][cmc][shared]")
             CHECK(e.occurred_at == 1674622989LL * 1000000);  // 2023-01-25 14:03:09 JST
             CHECK(e.esp_message_id == "<031a32d4-06cd-b1ae-9526-011c0b9f1296@example.com>");
             CHECK(e.esp_class == "succeeded");
-            CHECK(e.raw_json.find("\"senderIp\": \"100.100.100.3\"") != std::string::npos);
+            CHECK(e.raw_json.view().find("\"senderIp\": \"100.100.100.3\"") != std::string::npos);
         } else {
             CHECK(r.events.size() + r.ignored >= 1);
         }

@@ -62,7 +62,7 @@ TEST_CASE("mailgun maps a temporary failure with user-variables as a JSON string
     CHECK(e.esp_type == "temporary");
     CHECK(e.esp_class == "generic");
     CHECK(e.user_ref == "u-314");
-    CHECK(e.raw_json.find("\"signature\"") != std::string::npos);  // the whole body, signature kept
+    CHECK(e.raw_json.view().find("\"signature\"") != std::string::npos);  // the whole body, signature kept
 }
 
 TEST_CASE("mailgun maps permanent failures, suppressions and rejections", "[providers][mailgun]")

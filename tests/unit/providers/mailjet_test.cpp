@@ -45,8 +45,8 @@ TEST_CASE("mailjet maps every event type of a grouped batch", "[providers][mailj
     CHECK(sent.enhanced_status == "2.0.0");
     CHECK(sent.user_ref == "u-1");  // JSON inside the Payload string
     CHECK(sent.provider_event_id.starts_with("sha256:"));
-    CHECK(sent.raw_json.find("\"g-1\"") != std::string::npos);
-    CHECK(sent.raw_json.find("19421777835146491") == std::string::npos);
+    CHECK(sent.raw_json.view().find("\"g-1\"") != std::string::npos);
+    CHECK(sent.raw_json.view().find("19421777835146491") == std::string::npos);
 
     auto const& hard = r.events[1];
     CHECK(hard.type == event_type::bounce);

@@ -54,9 +54,9 @@ TEST_CASE("sendgrid maps every event type of a mixed batch", "[providers][sendgr
     CHECK(del.diagnostic == "250 2.0.0 OK");
     CHECK(del.esp_message_id == "msg-1.filter0001");
     CHECK(del.user_ref == "u-1");
-    CHECK(del.raw_json.front() == '{');
-    CHECK(del.raw_json.find("\"ev-del-1\"") != std::string::npos);
-    CHECK(del.raw_json.find("ev-def-1") == std::string::npos);  // per event, not per batch
+    CHECK(del.raw_json.view().front() == '{');
+    CHECK(del.raw_json.view().find("\"ev-del-1\"") != std::string::npos);
+    CHECK(del.raw_json.view().find("ev-def-1") == std::string::npos);  // per event, not per batch
 
     CHECK(r.events[1].type == event_type::deferred);
     CHECK(r.events[1].smtp_code == 421);

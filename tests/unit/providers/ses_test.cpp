@@ -101,7 +101,7 @@ TEST_CASE("ses maps an SNS bounce to one event per recipient", "[providers][ses]
     CHECK(jane.esp_message_id == "0102018e0000bbbb-66666666-7777-8888-9999-000000000000-000000");
     CHECK(jane.remote_mta == "192.0.2.25");
     CHECK(jane.user_ref == "u-77");
-    CHECK(jane.raw_json.substr(0, body.size() - 1) == body.substr(0, body.size() - 1));  // the whole envelope
+    CHECK(jane.raw_json.view().substr(0, body.size() - 1) == body.substr(0, body.size() - 1));  // the whole envelope
 
     auto const& richard = r.events[1];
     CHECK(richard.provider_event_id == "5e6f0c9a-8b1d-5f2e-9a3c-4d5e6f7a8b9c:richard@example.net");
@@ -338,7 +338,7 @@ TEST_CASE("ses maps the shared AWS samples", "[providers][ses][shared]")
             CHECK(e.esp_class == "OnAccountSuppressionList");
             CHECK(e.enhanced_status == "5.1.1");
             CHECK_FALSE(e.smtp_code);  // the diagnostic is SES prose, not an SMTP reply
-            CHECK(e.raw_json.find("\"SigningCertURL\"") != std::string::npos);
+            CHECK(e.raw_json.view().find("\"SigningCertURL\"") != std::string::npos);
         }
         if (name == "sns-notification-generic.json") {
             REQUIRE(r.rejected.size() == 1);

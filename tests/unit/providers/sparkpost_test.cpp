@@ -46,9 +46,9 @@ TEST_CASE("sparkpost maps every event type of a mixed batch", "[providers][spark
     CHECK(del.esp_message_id == "msg-1");
     CHECK(del.remote_mta == "203.0.113.5");
     CHECK(del.user_ref == "u-1");
-    CHECK(del.raw_json.front() == '{');
-    CHECK(del.raw_json.find("sp-del-1") != std::string::npos);
-    CHECK(del.raw_json.find("sp-bnc-1") == std::string::npos);  // per event, not per batch
+    CHECK(del.raw_json.view().front() == '{');
+    CHECK(del.raw_json.view().find("sp-del-1") != std::string::npos);
+    CHECK(del.raw_json.view().find("sp-bnc-1") == std::string::npos);  // per event, not per batch
 
     auto const& hard = r.events[1];
     CHECK(hard.type == event_type::bounce);  // class 10, Invalid Recipient
