@@ -164,6 +164,8 @@ struct ingest_writer::impl {
         {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
     metrics::counter& batch_failures = metrics::global().get_counter(
         "rebound_db_batch_failures_total", "Batches that failed to commit");
+    metrics::counter& staging_vacuums = metrics::global().get_counter(
+        "rebound_db_staging_vacuums_total", "VACUUMs of a writer's staging tables (one per ~4,000 staged rows)");
 
     explicit impl(options o) : opts(std::move(o))
     {
@@ -358,7 +360,7 @@ struct ingest_writer::impl {
     tidy_staging(shard& s, std::size_t rows) noexcept
     {
         try {
-            s.staging.committed(*s.conn, rows);
+            if (s.staging.committed(*s.conn, rows)) staging_vacuums.inc();
         } catch (pqxx::broken_connection const& e) {
             disconnect(s, e.what());
         } catch (std::exception const& e) {

@@ -21,15 +21,16 @@ staging_tables::clear(pqxx::work& tx)
     tx.exec(std::string(sql::clear_staging.text));
 }
 
-void
+bool
 staging_tables::committed(pqxx::connection& conn, std::size_t rows)
 {
     rows_since_vacuum_ += rows;
-    if (rows_since_vacuum_ < vacuum_after_rows) return;
+    if (rows_since_vacuum_ < vacuum_after_rows) return false;
     // VACUUM cannot run inside a transaction block.
     pqxx::nontransaction tx{conn};
     tx.exec(std::string(sql::vacuum_staging.text));
     rows_since_vacuum_ = 0;
+    return true;
 }
 
 }  // namespace rebound::store

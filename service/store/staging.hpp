@@ -32,7 +32,8 @@ public:
     void clear(pqxx::work& tx);
 
     /// After a commit that staged `rows`: vacuums when enough are dead.
-    void committed(pqxx::connection& conn, std::size_t rows);
+    /// Returns whether it did.
+    bool committed(pqxx::connection& conn, std::size_t rows);
 
 private:
     std::size_t rows_since_vacuum_ = 0;

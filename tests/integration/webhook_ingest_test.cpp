@@ -38,6 +38,14 @@ batch(std::vector<std::string> const& events)
     return out + "]\r\n";
 }
 
+/// The value of an unlabelled counter in a /metrics text; 0 when absent.
+std::uint64_t
+metric_value(std::string const& text, std::string const& name)
+{
+    auto const at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
+}
+
 }  // namespace
 
 TEST_CASE("health and readiness", "[integration][http]")
@@ -140,6 +148,33 @@ TEST_CASE("overlapping batches sent concurrently store each event once", "[integ
     CHECK(duplicates == static_cast<std::size_t>(requests * per_request - distinct));
     CHECK(svc.db().scalar("SELECT count(*) FROM events") == std::to_string(distinct));
     CHECK(svc.db().scalar("SELECT count(DISTINCT provider_event_id) FROM events") == std::to_string(distinct));
+}
+
+TEST_CASE("writers vacuum their staging tables as staged rows pile up, and go on storing", "[integration][sendgrid]")
+{
+    // Autovacuum never visits temporary tables: without the writers' own
+    // VACUUM every ~4,000 staged rows (store/staging.hpp) the deleted rows
+    // of each batch would pile up for the session's life.
+    running_service svc;
+    auto const before = metric_value(svc.get("/metrics").body, "rebound_db_staging_vacuums_total");
+    constexpr int requests = 12, per_request = 1000;
+    for (int k = 0; k < requests; ++k) {
+        std::vector<std::string> events;
+        for (int i = 0; i < per_request; ++i) {
+            int const n = k * per_request + i;
+            events.push_back(sendgrid_event("vac-" + std::to_string(n), "user" + std::to_string(n % 501) + "@example.com",
+                                            n % 4 ? "delivered" : "deferred", 1700000000 + n));
+        }
+        auto const r = svc.post("/v1/webhooks/sendgrid", batch(events));
+        REQUIRE(r.status == 200);
+    }
+    // The recipients split between the writers, each of which staged
+    // about 6,000 rows: at least one vacuum each.
+    auto const after = metric_value(svc.get("/metrics").body, "rebound_db_staging_vacuums_total");
+    CHECK(after - before >= 2);
+    CHECK(svc.db().scalar("SELECT count(*) FROM events") == std::to_string(requests * per_request));
+    CHECK(svc.db().scalar("SELECT count(*) FROM recipient_state") == "501");
+    CHECK(svc.db().scalar("SELECT sum(events) FROM daily_totals") == std::to_string(requests * per_request));
 }
 
 TEST_CASE("bodies larger and smaller than the read-ahead room arrive whole on one connection", "[integration][http]")
