@@ -57,8 +57,9 @@ DB="postgresql:///postgres?host=${PGHOST:-localhost}&port=$PGPORT&user=${PGUSER:
 psql_c() { psql -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
 CLUSTER_DIR=$(ls -d "$PG_CLUSTER_CONF_ROOT"/15/*)
 # The settings of loadtest/run.sh.
-for setting in "shared_buffers = '256MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
-               "fsync = $FSYNC" "log_min_duration_statement = 100"; do
+. "$(dirname "$0")/pg_settings.sh"
+loadtest_pg_alter_system
+for setting in "fsync = $FSYNC" "log_min_duration_statement = 100"; do
   psql_c "ALTER SYSTEM SET $setting"
 done
 pg_ctlcluster 15 "$(basename "$CLUSTER_DIR")" restart

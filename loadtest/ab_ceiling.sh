@@ -26,9 +26,9 @@ ROUNDS=${ROUNDS:-3} BATCHES=${BATCHES:-60 700} MODES=${MODES:-full} FSYNC=${FSYN
 url() { echo "postgresql:///$1?host=${PGHOST:-localhost}&port=$PGPORT&user=${PGUSER:-postgres}&password=${PGPASSWORD:-}"; }
 psql_c() { psql -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
 # The settings of loadtest/run.sh, fsync aside (pg_virtualenv's default is off).
-for setting in "shared_buffers = '256MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" "fsync = $FSYNC"; do
-  psql_c "ALTER SYSTEM SET $setting"
-done
+. "$(dirname "$0")/pg_settings.sh"
+loadtest_pg_alter_system
+psql_c "ALTER SYSTEM SET fsync = $FSYNC"
 pg_ctlcluster 15 "$(basename "$(ls -d "$PG_CLUSTER_CONF_ROOT"/15/*)")" restart
 for db in ab_old ab_new; do
   psql_c "CREATE DATABASE $db"

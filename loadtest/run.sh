@@ -115,13 +115,13 @@ STARTED=$(date -u +%Y-%m-%dT%H:%MZ)
 say "PostgreSQL 15 cluster in $WORK"
 as_owner "$PG_BINDIR/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # fsync and synchronous_commit stay on: the figures are for durable ingest.
-# More WAL between checkpoints than the default keeps a checkpoint from
-# landing inside one phase and not another; shared_buffers is modest.
+# The rest is loadtest/pg_settings.sh, shared with the other scripts.
 # Statements over 100 ms are logged, so that the fixed-rate phase can say
 # whether its tail was PostgreSQL's COMMITs (the disk) or something else.
+. "$(dirname "$0")/pg_settings.sh"
 PG_SETTINGS="-c listen_addresses='' -c unix_socket_directories='$SOCK' -c port=5432 -c fsync=on \
--c synchronous_commit=on -c full_page_writes=on -c shared_buffers=256MB -c max_wal_size=4GB \
--c checkpoint_timeout=30min -c max_connections=40 -c log_min_duration_statement=100"
+-c synchronous_commit=on -c full_page_writes=on $(loadtest_pg_flags)-c max_connections=40 \
+-c log_min_duration_statement=100"
 as_owner "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -o "$PG_SETTINGS" start >/dev/null
 CONN="host=$SOCK port=5432 user=postgres"
 psql_c() { psql "$CONN dbname=postgres" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }

@@ -25,10 +25,9 @@ DB="postgresql:///postgres?host=${PGHOST:-localhost}&port=$PGPORT&user=${PGUSER:
 psql_c() { psql -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
 
 # The same cluster settings as loadtest/run.sh, plus the statistics module.
+. "$(dirname "$0")/pg_settings.sh"
+loadtest_pg_alter_system
 psql_c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-psql_c "ALTER SYSTEM SET shared_buffers = '256MB'"
-psql_c "ALTER SYSTEM SET max_wal_size = '4GB'"
-psql_c "ALTER SYSTEM SET checkpoint_timeout = '30min'"
 pg_ctlcluster 15 "$(basename "$(ls -d "$PG_CLUSTER_CONF_ROOT"/15/*)")" restart
 psql_c "ALTER SYSTEM SET pg_stat_statements.track_planning = on"
 psql_c "SELECT pg_reload_conf()" >/dev/null
