@@ -125,6 +125,14 @@ blank(char c) noexcept
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
+/// +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
+constexpr std::array<std::int8_t, 256> nesting = [] {
+    std::array<std::int8_t, 256> t{};
+    t['{'] = t['['] = 1;
+    t['}'] = t[']'] = -1;
+    return t;
+}();
+
 /// The exact bytes of each element of the top-level array, from the
 /// positions simdjson's first stage found while the DOM was parsed: every
 /// bracket, brace, comma and colon, and the first byte of every string,
@@ -134,14 +142,6 @@ blank(char c) noexcept
 /// public member of simdjson 3.0's parser that the library's own document
 /// streams read; the property test in batch_test compares the slices with
 /// on-demand's raw_json() on generated bodies.
-/// +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
-constexpr std::array<std::int8_t, 256> nesting = [] {
-    std::array<std::int8_t, 256> t{};
-    t['{'] = t['['] = 1;
-    t['}'] = t[']'] = -1;
-    return t;
-}();
-
 std::vector<std::string_view>
 array_elements(std::string_view text, simdjson::dom::parser const& parser)
 {

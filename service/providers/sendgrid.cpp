@@ -172,8 +172,10 @@ public:
             // the only stable identity a retry will repeat.
             if (auto const id = f.str(event_fields::sg_event_id); !id.empty())
                 e.provider_event_id = id;  // the usual case, without a temporary string
-            else if (auto n = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id)) : std::nullopt; n && !n->empty())
-                e.provider_event_id = std::move(*n);
+            else if (auto n = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id))
+                                                                : std::nullopt;
+                     n && !n->empty())
+                e.provider_event_id = std::move(*n);  // a numeric id
             else
                 e.provider_event_id = "sha256:" + verify::sha256_hex(raw);
             e.enhanced_status = f.str(event_fields::status);
