@@ -28,7 +28,7 @@ namespace rebound::classify {
 
 /// Stored with every classified event. Bump it whenever a rule table or the
 /// precedence changes, so old classifications can be found and re-run.
-constexpr int classifier_version = 2;
+constexpr int classifier_version = 3;
 
 struct classify_input {
     std::optional<model::event_type> type;  // nullopt when unknown (the explain API)

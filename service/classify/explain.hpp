@@ -5,7 +5,7 @@
 //    "reason": "userunknown", "severity": "hard", "confidence": 0.95,
 //    "matched": "text:user unknown; status-agrees:5.1.1",
 //    "action": "ask_for_new_address", "address_dead": true,
-//    "explanation": {"en": "...", "ja": "..."}, "classifier_version": 2}
+//    "explanation": {"en": "...", "ja": "..."}, "classifier_version": 3}
 //
 // Missing values are JSON null (no reply code, no enhanced status, no reason
 // for a delivered event). "reply" gains "classes_disagree": true when the

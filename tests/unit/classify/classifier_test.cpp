@@ -3,6 +3,7 @@
 // hint constraints, and classify_event.
 #include "classify/classifier.hpp"
 #include "classify/rules.hpp"
+#include "providers/registry.hpp"
 
 #include "../../support/fixtures.hpp"
 
@@ -216,7 +217,7 @@ TEST_CASE("ESP hints constrain the result", "[classify][classifier][hints]")
         in.diagnostic = "550 No such user here (in reply to end of DATA command)";
         CHECK(classify::classify(in).reason == bounce_reason::filtered);
         in.provider = "postmark";
-        in.esp_class = "HardBounce";
+        in.esp_type = "HardBounce";
         CHECK(classify::classify(in).reason == bounce_reason::userunknown);
         CHECK(classify::classify(in).sev == severity::hard);
     }
@@ -356,4 +357,39 @@ TEST_CASE("rule tables are consistent", "[classify][rules]")
     CHECK(rules::provider_family("Amazon SES") == "ses");
     CHECK(rules::provider_family("sendgrid") == "sendgrid");
     CHECK(rules::provider_family("unknown-esp").empty());
+}
+
+TEST_CASE("ESP hints reach the classifier in the fields the providers fill", "[classify][classifier][providers]")
+{
+    // The hint table names a field per ESP; a row keyed on the field the
+    // provider does not fill never matches a real webhook. Each case here
+    // goes through the provider's own parse, then classify_event.
+    providers::header_list const headers;
+    providers::provider_settings const settings;
+    auto classified = [&](providers::provider const& p, std::string_view body) {
+        auto r = p.parse({body, headers, ""}, settings);
+        REQUIRE(r.has_value());
+        REQUIRE(r->events.size() == 1);
+        auto e = r->events[0];
+        classify::classify_event(e);
+        return e;
+    };
+
+    SECTION("postmark: a HardBounce keeps DATA-stage unknown-user wording hard")
+    {
+        // Without the hint this wording is a filter posing as an unknown user (soft).
+        auto const e = classified(providers::postmark(), R"j({"RecordType":"Bounce","ID":42,"Type":"HardBounce",
+            "TypeCode":1,"MessageID":"m-1","Details":"550 No such user here (in reply to end of DATA command)",
+            "Email":"gone@example.org","BouncedAt":"2024-03-05T11:22:33Z"})j");
+        CHECK(e.esp_type == "HardBounce");
+        CHECK(e.reason == "userunknown");
+        CHECK(e.sev == severity::hard);
+    }
+    SECTION("mailjet: the error names the reason when there is no SMTP text")
+    {
+        auto const e = classified(providers::mailjet(), R"([{"event":"bounce","time":1700000001,"MessageID":7,
+            "email":"full@example.org","hard_bounce":false,"error_related_to":"recipient","error":"quota exceeded"}])");
+        CHECK(e.esp_type == "quota exceeded");
+        CHECK(e.reason == "mailboxfull");
+    }
 }
