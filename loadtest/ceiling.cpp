@@ -88,8 +88,9 @@ usage(int code)
         "  --recipients N         distinct recipients (as rebound_loadgen)     default 100000\n"
         "  --modes LIST           full,state,merge,copy,multirow,insert        default all\n\n"
         "Modes: full = every statement rebound's writer runs per batch (locks, COPY staging,\n"
-        "merge_staged, upsert_recipient_state, upsert_daily_stats, open_notices,\n"
-        "resolve_notices_by_delivery); state = COPY staging + merge + recipient state only;\n"
+        "merge_staged, upsert_recipient_state, upsert_daily_stats, upsert_daily_totals,\n"
+        "upsert_daily_domain_totals, open_notices, resolve_notices_by_delivery);\n"
+        "state = COPY staging + merge + recipient state only;\n"
         "merge = COPY staging + merge; copy = plain COPY into events;\n"
         "multirow = one INSERT ... VALUES (100 rows) ON CONFLICT DO NOTHING per request;\n"
         "insert = one INSERT ... ON CONFLICT DO NOTHING per event, each its own transaction.\n");
