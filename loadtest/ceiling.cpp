@@ -163,7 +163,7 @@ parse_args(int argc, char** argv)
 constexpr unsigned logical_shards = 64;
 
 unsigned
-logical_shard_of(std::string const& recipient) noexcept
+logical_shard_of(std::string_view recipient) noexcept
 {
     std::uint32_t h = 2166136261u;
     for (unsigned char c : recipient) {
@@ -290,11 +290,11 @@ event_line(normalized_event const& e)
 std::vector<std::string>
 insert_params(normalized_event const& e)
 {
-    return {e.provider, e.source, e.provider_event_id, std::string(rebound::model::to_string(e.type)), e.recipient,
-            e.recipient_domain, std::to_string(e.occurred_at), e.smtp_code ? std::to_string(*e.smtp_code) : std::string{},
-            e.enhanced_status, e.diagnostic, e.esp_message_id, e.esp_class, e.esp_type, e.remote_mta, e.user_ref,
+    return {e.provider, e.source, e.provider_event_id.str(), std::string(rebound::model::to_string(e.type)), e.recipient.str(),
+            e.recipient_domain.str(), std::to_string(e.occurred_at), e.smtp_code ? std::to_string(*e.smtp_code) : std::string{},
+            e.enhanced_status, e.diagnostic.str(), e.esp_message_id.str(), e.esp_class, e.esp_type, e.remote_mta, e.user_ref,
             e.reason, e.sev == rebound::model::severity::none ? std::string{} : std::string(rebound::model::to_string(e.sev)),
-            std::to_string(e.classifier_version), std::string(e.raw_json.view())};
+            std::to_string(e.classifier_version), e.raw_json.str()};
 }
 
 constexpr std::size_t insert_columns = 19;

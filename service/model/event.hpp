@@ -6,8 +6,9 @@
 // which is what lets a new ESP be added as one file plus one registry line.
 #pragma once
 
+#include "model/shared_text.hpp"
+
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,52 +40,22 @@ std::optional<severity> parse_severity(std::string_view s) noexcept;
 /// streaks.
 using unix_micros = std::int64_t;
 
-/// Text that many events may share: each event of a batch keeps its own
-/// bytes verbatim, and giving every one of them a copy (a heap block and a
-/// memcpy of ~500 bytes per SendGrid event, freed again on another thread
-/// after the commit) cost about a seventh of parse + classify. So the
-/// events of one request view the one copy of its body that was parsed,
-/// which lives as long as the last of them. Built from a plain string it
-/// owns a copy of its own.
-class shared_text {
-public:
-    shared_text() = default;
-    shared_text(std::string_view text)
-    {
-        if (!text.empty()) *this = shared_text(std::make_shared<std::string const>(text));
-    }
-    shared_text(std::string const& text) : shared_text(std::string_view{text}) {}
-    shared_text(char const* text) : shared_text(std::string_view{text}) {}
-    /// All of `whole`.
-    explicit shared_text(std::shared_ptr<std::string const> whole) : view_(*whole), owner_(std::move(whole)) {}
-    /// `part`, which must lie inside the memory `owner` keeps alive.
-    shared_text(std::shared_ptr<void const> owner, std::string_view part) : view_(part), owner_(std::move(owner)) {}
-
-    std::string_view view() const noexcept { return view_; }
-    operator std::string_view() const noexcept { return view_; }
-    char const* data() const noexcept { return view_.data(); }
-    std::size_t size() const noexcept { return view_.size(); }
-    bool empty() const noexcept { return view_.empty(); }
-
-    friend bool operator==(shared_text const& a, std::string_view b) noexcept { return a.view_ == b; }
-
-private:
-    std::string_view view_;
-    std::shared_ptr<void const> owner_;
-};
-
+/// The texts that are long and many (ids, addresses, SMTP replies, the raw
+/// JSON) are shared_texts, which a provider fills from its request's
+/// text_arena; the short ones (types, statuses, reasons) fit std::string's
+/// inline buffer.
 struct normalized_event {
     std::string provider;           // registry name, e.g. "sendgrid"
     std::string source;             // account label from /v1/webhooks/{provider}/{source}; "" = default
-    std::string provider_event_id;  // the ESP's own id, or a stable derived key (see providers.md)
+    shared_text provider_event_id;  // the ESP's own id, or a stable derived key (see providers.md)
     event_type type = event_type::deferred;
-    std::string recipient;          // lower-cased address
-    std::string recipient_domain;   // the part after the last '@'
+    shared_text recipient;          // lower-cased address
+    shared_text recipient_domain;   // the part after the last '@'
     unix_micros occurred_at = 0;
     std::optional<int> smtp_code;   // e.g. 550
     std::string enhanced_status;    // RFC 3463, e.g. "5.1.1"
-    std::string diagnostic;         // the remote server's text as the ESP forwarded it
-    std::string esp_message_id;
+    shared_text diagnostic;         // the remote server's text as the ESP forwarded it
+    shared_text esp_message_id;
     std::string esp_class;          // ESP classification: bounce_classification, bounceSubType, bounce_class...
     std::string esp_type;           // ESP sub-type: SendGrid `type`, SES bounceType, Mailgun severity...
     std::string remote_mta;         // receiving host, when the ESP says
@@ -112,5 +83,9 @@ void ascii_lower(std::string& s) noexcept;
 /// with `address` empty, when the text cannot be an address (no '@', empty
 /// local or domain part, blanks or control characters inside).
 bool normalize_address(std::string_view in, std::string& address, std::string& domain);
+
+/// The same, for an event: the address is written into `text` and the
+/// domain shares it. On false both are left empty.
+bool normalize_address(std::string_view in, text_arena& text, shared_text& address, shared_text& domain);
 
 }  // namespace rebound::model

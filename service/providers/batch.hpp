@@ -57,7 +57,9 @@ using verdict = std::variant<keep, reject, ignore>;
 /// a reason of its own).
 enum class objects { only, any };
 
-/// Runs `map(raw, element, event) -> verdict` over the events in order.
+/// Runs `map(raw, element, event, text) -> verdict` over the events in
+/// order; `text` is the request's model::text_arena, for the event's
+/// shared_text fields.
 /// The mapping fills in an event already in place at the end of
 /// parse_result::events, which is dropped again unless it is kept: moving
 /// each event out of a returned value cost more than filling it in. The
@@ -69,10 +71,11 @@ map_events(json::document& doc, std::vector<json::event_slice> const& events, st
 {
     parse_result out;
     out.events.reserve(events.size());
+    model::text_arena text;
     for (auto const& [raw, element] : events) {
         auto& e = out.events.emplace_back();
         verdict const v = (wanted == objects::only && !element.is_object()) ? verdict{reject{"not_an_object"}}
-                                                                               : map(raw, element, e);
+                                                                               : map(raw, element, e, text);
         if (std::holds_alternative<keep>(v)) {
             e.provider = provider;
             e.source = source;

@@ -49,7 +49,7 @@ public:
         if (!wrappers) return wrappers.error();
 
         // The wrapper is refused by a reason of its own, so non-objects reach the mapping.
-        return map_events(doc, *wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
+        return map_events(doc, *wrappers, name(), req.source, objects::any, [&](std::string_view, dom::element wrapper, model::normalized_event& e, model::text_arena& text) -> verdict {
             dom::element ev, detail;
             if (wrapper["event"].get(ev) || !ev.is_object()) return reject{"not_an_event"};
             auto const event_name = json::str(ev, "type");
@@ -58,7 +58,7 @@ public:
             if (!type) return ignore{};
             if (ev["detail"].get(detail) || !detail.is_object()) return reject{"missing_detail"};
 
-            if (!model::normalize_address(json::str(detail, "mailaddress"), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(json::str(detail, "mailaddress"), text, e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             // ISO-8601 with +09:00 in every sample; JST if the zone is ever missing.
             auto const datetime = json::str(ev, "datetime");
@@ -69,8 +69,8 @@ public:
             e.occurred_at = *when;
             // delivery_id names the send job (one per message, or one per bulk
             // delivery); it is the id blastengine's API and console use.
-            e.esp_message_id = json::scalar_text(detail, "delivery_id").value_or("");
-            e.provider_event_id = json::derived_event_id({event_name, e.recipient, e.esp_message_id, datetime});
+            e.esp_message_id = text.copy(json::scalar_text(detail, "delivery_id").value_or(""));
+            e.provider_event_id = text.copy(json::derived_event_id({event_name, e.recipient, e.esp_message_id, datetime}));
             // error_code is "554(errors)": the reply code, then a category of
             // blastengine's own, kept whole as the ESP's class.
             e.esp_class = json::str(detail, "error_code");
@@ -78,7 +78,7 @@ public:
             e.esp_type = event_name;
             // error_message is blastengine's own analysis (in Japanese), not
             // the remote server's reply, but it is the only text there is.
-            e.diagnostic = json::str(detail, "error_message");
+            e.diagnostic = text.copy(json::str(detail, "error_message"));
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(detail, settings.user_ref_field);
             return keep{};

@@ -73,23 +73,23 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev, model::normalized_event& e) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev, model::normalized_event& e, model::text_arena& text) -> verdict {
             auto const event_name = json::str(ev, "event");
             if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = find_type(event_types, event_name);
             if (!type) return ignore{};
 
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(json::str(ev, "email"), text, e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             auto const when = occurred_at(ev);
             if (!when) return reject{"bad_timestamp"};
 
             e.type = *type;
             e.occurred_at = *when;
-            e.esp_message_id = json::str(ev, "message-id");
-            e.provider_event_id =
-                json::derived_event_id({event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at)});
-            e.diagnostic = clean_reason(json::str(ev, "reason"));
+            e.esp_message_id = text.copy(json::str(ev, "message-id"));
+            e.provider_event_id = text.copy(
+                json::derived_event_id({event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at)}));
+            e.diagnostic = text.copy(clean_reason(json::str(ev, "reason")));
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.esp_type = event_name;

@@ -201,25 +201,25 @@ public:
         auto items = json::split_parsed_events_at(doc, env->events_text, env->events_pointer, settings.max_events);
         if (!items) return items.error();
 
-        return map_events(doc, *items, name(), req.source, objects::only, [&](std::string_view, dom::element item, model::normalized_event& e) -> verdict {
+        return map_events(doc, *items, name(), req.source, objects::only, [&](std::string_view, dom::element item, model::normalized_event& e, model::text_arena& text) -> verdict {
             auto const type = map_item(env->event_type, item);
             if (!type) return ignore{};
 
             auto to = json::str(item, "to");
             if (to.empty()) to = json::str(item, "envelopeTo");  // API version 1 items
-            if (!model::normalize_address(to, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
+            if (!model::normalize_address(to, text, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
             auto const created = json::str(item, "created");
             auto const when = json::parse_iso8601(created, jst_offset_minutes);
             if (!when) return reject{"bad_timestamp"};
 
             e.type = *type;
             e.occurred_at = *when;
-            e.esp_message_id = json::str(item, "messageId");
+            e.esp_message_id = text.copy(json::str(item, "messageId"));
             e.esp_type = env->event_type;
             e.esp_class = json::scalar_text(item, "status").value_or("");
-            e.provider_event_id =
-                json::derived_event_id({e.esp_type, e.esp_class, e.recipient, e.esp_message_id, created});
-            e.diagnostic = json::str(item, "reason");
+            e.provider_event_id = text.copy(
+                json::derived_event_id({e.esp_type, e.esp_class, e.recipient, e.esp_message_id, created}));
+            e.diagnostic = text.copy(json::str(item, "reason"));
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(item, settings.user_ref_field);

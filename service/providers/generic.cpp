@@ -19,16 +19,21 @@ namespace {
 namespace dom = simdjson::dom;
 using model::normalized_event;
 
-/// Optional text fields copied as they are.
+/// Optional text fields copied as they are, into the event's short strings
+/// or its shared texts (model/event.hpp says which are which).
+template <class Text>
 struct text_field {
     std::string_view key;
-    std::string normalized_event::*member;
+    Text normalized_event::*member;
     char const* why;  // the rejection when the value is not a string
 };
 
-constexpr text_field text_fields[] = {
+constexpr text_field<model::shared_text> shared_text_fields[] = {
     {"diagnostic", &normalized_event::diagnostic, "bad_diagnostic"},
     {"message_id", &normalized_event::esp_message_id, "bad_message_id"},
+};
+
+constexpr text_field<std::string> string_fields[] = {
     {"esp_class", &normalized_event::esp_class, "bad_esp_class"},
     {"esp_type", &normalized_event::esp_type, "bad_esp_type"},
     {"remote_mta", &normalized_event::remote_mta, "bad_remote_mta"},
@@ -47,9 +52,15 @@ id_text(dom::element ev, std::string_view key)
 
 /// Fills the optional fields; returns the rejection reason or nullptr.
 char const*
-read_optional(dom::element ev, normalized_event& e)
+read_optional(dom::element ev, normalized_event& e, model::text_arena& text)
 {
-    for (auto const& field : text_fields) {
+    for (auto const& field : shared_text_fields) {
+        dom::element v;
+        if (ev[field.key].get(v) || v.is_null()) continue;
+        if (!v.is_string()) return field.why;
+        e.*field.member = text.copy(v.get_string().value_unsafe());
+    }
+    for (auto const& field : string_fields) {
         dom::element v;
         if (ev[field.key].get(v) || v.is_null()) continue;
         if (!v.is_string()) return field.why;
@@ -83,7 +94,7 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_or_object, [](std::string_view, dom::element ev, normalized_event& e) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [](std::string_view, dom::element ev, normalized_event& e, model::text_arena& text) -> verdict {
             auto id = id_text(ev, "event_id");
             if (!id) return reject{"missing_event_id"};
             auto const type_name = json::str(ev, "type");
@@ -93,15 +104,15 @@ public:
             auto const type = model::parse_event_type(type_name);
             if (!type) return reject{"unknown_event_type"};
 
-            if (!model::normalize_address(json::str(ev, "recipient"), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(json::str(ev, "recipient"), text, e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             // Epoch seconds or milliseconds (number or numeric string), or
             // ISO-8601; a zone-less ISO time is read as UTC.
             auto const when = json::epoch_field(ev, "occurred_at");
             if (!when) return reject{"bad_timestamp"};
-            if (auto const why = read_optional(ev, e)) return reject{why};
+            if (auto const why = read_optional(ev, e, text)) return reject{why};
 
-            e.provider_event_id = std::move(*id);
+            e.provider_event_id = text.copy(std::move(*id));
             e.type = *type;
             e.occurred_at = *when;
             return keep{};

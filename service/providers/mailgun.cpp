@@ -147,6 +147,7 @@ public:
     {
         if (is_form(req)) return errc::unsupported_media_type;
         json::document doc;
+        model::text_arena text;  // the event's longer texts
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
         // Plain names, not a structured binding: lambdas below capture them (clang 14 cannot).
@@ -176,7 +177,7 @@ public:
         }
 
         model::normalized_event e;
-        if (!model::normalize_address(json::str(ev, "recipient"), e.recipient, e.recipient_domain))
+        if (!model::normalize_address(json::str(ev, "recipient"), text, e.recipient, e.recipient_domain))
             return reject("missing_recipient");
         // A float such as 1521472262.908181, read from its digits, not a double.
         auto const when = json::epoch_field(ev, "timestamp");
@@ -189,11 +190,11 @@ public:
         auto const id = json::scalar_text(ev, "id");
         auto const when_text = std::to_string(*when);
         if (dom::element headers; !ev["message"]["headers"].get(headers))
-            e.esp_message_id = json::str(headers, "message-id");
+            e.esp_message_id = text.copy(json::str(headers, "message-id"));
         // Without an id, the event's own fields; never the signature block,
         // which may differ between attempts.
-        e.provider_event_id = (id && !id->empty()) ? *id + ":" + when_text
-                                                   : json::derived_event_id({event, e.recipient, when_text, e.esp_message_id});
+        e.provider_event_id = text.copy((id && !id->empty()) ? *id + ":" + when_text
+                                                             : json::derived_event_id({event, e.recipient, when_text, e.esp_message_id}));
 
         dom::element status;
         if (!ev["delivery-status"].get(status) && status.is_object()) {
@@ -203,12 +204,12 @@ public:
                 e.smtp_code = static_cast<int>(*code);
             e.enhanced_status = json::str(status, "enhanced-code");
             if (e.enhanced_status.empty()) e.enhanced_status = json::str(status, "bounce-code");
-            e.diagnostic = json::str(status, "message");
-            if (e.diagnostic.empty()) e.diagnostic = json::str(status, "description");
+            e.diagnostic = text.copy(json::str(status, "message"));
+            if (e.diagnostic.empty()) e.diagnostic = text.copy(json::str(status, "description"));
             e.remote_mta = json::str(status, "mx-host");
         }
         if (dom::element rejected; e.diagnostic.empty() && !ev["reject"].get(rejected) && rejected.is_object())
-            e.diagnostic = json::str(rejected, "reason");
+            e.diagnostic = text.copy(json::str(rejected, "reason"));
         e.esp_type = json::str(ev, "severity");
         e.esp_class = json::str(ev, "reason");
         // user-variables is an object, or a JSON string when Mailgun passed

@@ -57,13 +57,13 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev, model::normalized_event& e) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_or_object, [&](std::string_view, dom::element ev, model::normalized_event& e, model::text_arena& text) -> verdict {
             auto const event_name = json::str(ev, "event");
             if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = map_event(event_name, ev);
             if (!type) return ignore{};
 
-            if (!model::normalize_address(json::str(ev, "email"), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(json::str(ev, "email"), text, e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             auto const when = json::epoch_field(ev, "time");
             if (!when) return reject{"bad_timestamp"};
@@ -72,16 +72,16 @@ public:
             e.occurred_at = *when;
             // MessageID is a number above 2^53; mj_message_id is the same
             // value as a string in older payloads.
-            e.esp_message_id = json::scalar_text(ev, "MessageID").value_or("");
-            if (e.esp_message_id.empty()) e.esp_message_id = json::str(ev, "mj_message_id");
+            e.esp_message_id = text.copy(json::scalar_text(ev, "MessageID").value_or(""));
+            if (e.esp_message_id.empty()) e.esp_message_id = text.copy(json::str(ev, "mj_message_id"));
             e.esp_class = json::str(ev, "error_related_to");
             e.esp_type = json::str(ev, "error");
-            e.provider_event_id = json::derived_event_id(
-                {event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at), e.esp_type});
+            e.provider_event_id = text.copy(json::derived_event_id(
+                {event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at), e.esp_type}));
             // comment carries the remote reply of a bounce, smtp_reply the
             // "sent (250 ...)" of a delivery.
-            e.diagnostic = json::str(ev, "comment");
-            if (e.diagnostic.empty()) e.diagnostic = json::str(ev, "smtp_reply");
+            e.diagnostic = text.copy(json::str(ev, "comment"));
+            if (e.diagnostic.empty()) e.diagnostic = text.copy(json::str(ev, "smtp_reply"));
             e.smtp_code = json::reply_code_in(e.diagnostic);
             e.enhanced_status = json::enhanced_status_in(e.diagnostic);
             e.user_ref = user_ref_of(ev, settings.user_ref_field);

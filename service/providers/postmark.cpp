@@ -105,6 +105,7 @@ public:
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         json::document doc;
+        model::text_arena text;  // the event's longer texts
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
         if (settings.max_events < 1) return errc::too_many_events;
@@ -138,7 +139,7 @@ public:
         // Deliveries name the address Recipient, bounces and complaints Email.
         bool const delivery = record_type == "Delivery";
         model::normalized_event e;
-        if (!model::normalize_address(json::str(record, delivery ? "Recipient" : "Email"), e.recipient,
+        if (!model::normalize_address(json::str(record, delivery ? "Recipient" : "Email"), text, e.recipient,
                                       e.recipient_domain))
             return reject("missing_recipient");
         auto const time_text = json::str(record, delivery ? "DeliveredAt" : "BouncedAt");
@@ -150,19 +151,19 @@ public:
         e.source = req.source;
         e.type = *type;
         e.occurred_at = *when;
-        e.esp_message_id = json::str(record, "MessageID");
+        e.esp_message_id = text.copy(json::str(record, "MessageID"));
         // ID exceeds 2^53 in the docs' own example: read as an integer, never
         // a double. Deliveries have none; their fields are repeated on retry.
         auto const id = json::scalar_text(record, "ID");
         if (!delivery && id && !id->empty()) {
             std::string record_key(record_type);
             model::ascii_lower(record_key);
-            e.provider_event_id = record_key + ":" + *id;
+            e.provider_event_id = text.copy(record_key + ":" + *id);
         } else {
-            e.provider_event_id = json::derived_event_id({record_type, e.esp_message_id, e.recipient, time_text});
+            e.provider_event_id = text.copy(json::derived_event_id({record_type, e.esp_message_id, e.recipient, time_text}));
         }
-        e.diagnostic = json::str(record, "Details");
-        if (e.diagnostic.empty()) e.diagnostic = json::str(record, "Description");
+        e.diagnostic = text.copy(json::str(record, "Details"));
+        if (e.diagnostic.empty()) e.diagnostic = text.copy(json::str(record, "Description"));
         e.smtp_code = json::reply_code_in(reply_text(e.diagnostic));
         e.enhanced_status = json::enhanced_status_in(reply_text(e.diagnostic));
         e.esp_type = delivery ? std::string_view{} : json::str(record, "Type");

@@ -153,14 +153,14 @@ public:
     {
         // One validating parse of the whole batch; each event's fields are
         // read from it, its raw bytes kept beside it.
-        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view raw, dom::element ev, model::normalized_event& e) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view raw, dom::element ev, model::normalized_event& e, model::text_arena& text) -> verdict {
             event_fields const f(ev.get_object().value_unsafe(), settings.user_ref_field);
             auto const event_name = f.str(event_fields::event);
             if (event_name.empty()) return reject{"missing_event_type"};
             auto const type = map_event(event_name, f.str(event_fields::type));
             if (!type) return ignore{};
 
-            if (!model::normalize_address(f.str(event_fields::email), e.recipient, e.recipient_domain))
+            if (!model::normalize_address(f.str(event_fields::email), text, e.recipient, e.recipient_domain))
                 return reject{"missing_recipient"};
             auto const when = f.has(event_fields::timestamp) ? json::epoch_value(f.get(event_fields::timestamp))
                                                              : std::nullopt;
@@ -171,20 +171,20 @@ public:
             // Without sg_event_id (very old payloads), the event's own bytes are
             // the only stable identity a retry will repeat.
             if (auto const id = f.str(event_fields::sg_event_id); !id.empty())
-                e.provider_event_id = id;  // the usual case, without a temporary string
+                e.provider_event_id = text.copy(id);  // the usual case, without a temporary string
             else if (auto n = f.has(event_fields::sg_event_id) ? json::scalar_text(f.get(event_fields::sg_event_id))
                                                                 : std::nullopt;
                      n && !n->empty())
-                e.provider_event_id = std::move(*n);  // a numeric id
+                e.provider_event_id = text.copy(*n);  // a numeric id
             else
-                e.provider_event_id = "sha256:" + verify::sha256_hex(raw);
+                e.provider_event_id = text.copy("sha256:" + verify::sha256_hex(raw));
             e.enhanced_status = f.str(event_fields::status);
             // `reason` carries the bounce/drop text, `response` the
             // delivered/deferred reply.
-            e.diagnostic = f.str(event_fields::reason);
-            if (e.diagnostic.empty()) e.diagnostic = f.str(event_fields::response);
+            e.diagnostic = text.copy(f.str(event_fields::reason));
+            if (e.diagnostic.empty()) e.diagnostic = text.copy(f.str(event_fields::response));
             e.smtp_code = json::reply_code_in(e.diagnostic);
-            e.esp_message_id = f.str(event_fields::sg_message_id);
+            e.esp_message_id = text.copy(f.str(event_fields::sg_message_id));
             e.esp_class = f.str(event_fields::bounce_classification);
             e.esp_type = f.str(event_fields::type);
             e.user_ref = user_ref_of(f, settings.user_ref_field);

@@ -323,12 +323,13 @@ private:
         if (section_text.empty()) section_text = json::str(section, "errorMessage");
 
         model::shared_text const shared_raw{raw};  // one copy for all of the notification's recipients
+        model::text_arena text;                    // and one arena for their longer texts
         for (dom::element r : recipients) {
             model::normalized_event e;
             // Bounce, complaint and delay list objects; delivery and
             // mail.destination list plain addresses.
             auto const address = r.is_string() ? std::string_view(r.get_string().value_unsafe()) : json::str(r, "emailAddress");
-            if (!model::normalize_address(address, e.recipient, e.recipient_domain)) {
+            if (!model::normalize_address(address, text, e.recipient, e.recipient_domain)) {
                 reject("missing_recipient");
                 continue;
             }
@@ -338,14 +339,14 @@ private:
             e.occurred_at = *when;
             // Raw delivery has no SNS MessageId: the SES message, kind,
             // recipient and time (SES may report several delays per recipient).
-            e.provider_event_id = sns_id.empty() ? json::derived_event_id({message_id, kind, e.recipient, time_text})
-                                                 : std::string(sns_id) + ":" + e.recipient;
-            e.diagnostic = r.is_object() ? json::str(r, "diagnosticCode") : std::string_view{};
-            if (e.diagnostic.empty()) e.diagnostic = section_text;
+            e.provider_event_id = text.copy(sns_id.empty() ? json::derived_event_id({message_id, kind, e.recipient, time_text})
+                                                           : std::string(sns_id) + ":" + e.recipient.str());
+            e.diagnostic = text.copy(r.is_object() ? json::str(r, "diagnosticCode") : std::string_view{});
+            if (e.diagnostic.empty()) e.diagnostic = text.copy(section_text);
             e.smtp_code = json::reply_code_in(reply_text(e.diagnostic));
             e.enhanced_status = r.is_object() ? json::str(r, "status") : std::string_view{};
             if (e.enhanced_status.empty()) e.enhanced_status = json::enhanced_status_in(reply_text(e.diagnostic));
-            e.esp_message_id = message_id;
+            e.esp_message_id = text.copy(message_id);
             e.esp_type = rule->type_field.empty() ? kind : json::str(section, rule->type_field);
             if (!rule->class_field.empty()) e.esp_class = json::str(section, rule->class_field);
             // reportingMTA is SES's own host in every sample; only

@@ -123,7 +123,7 @@ public:
 
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
-        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view, dom::element wrapper, model::normalized_event& e) -> verdict {
+        return parse_batch(name(), req, settings, json::shape::array_only, [&](std::string_view, dom::element wrapper, model::normalized_event& e, model::text_arena& text) -> verdict {
             dom::element ev;
             auto const kind = unwrap(wrapper, ev);
             if (kind == unwrapped::no_msys) return reject{"missing_msys"};
@@ -135,7 +135,7 @@ public:
 
             auto rcpt = json::str(ev, "rcpt_to");
             if (rcpt.empty()) rcpt = json::str(ev, "raw_rcpt_to");
-            if (!model::normalize_address(rcpt, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
+            if (!model::normalize_address(rcpt, text, e.recipient, e.recipient_domain)) return reject{"missing_recipient"};
             // A number in the docs, a numeric string in real posts, ISO-8601
             // on some generation events: epoch_field reads all three.
             auto const when = json::epoch_field(ev, "timestamp");
@@ -143,16 +143,16 @@ public:
 
             e.type = *type;
             e.occurred_at = *when;
-            e.esp_message_id = json::str(ev, "message_id");
-            if (e.esp_message_id.empty()) e.esp_message_id = json::scalar_text(ev, "transmission_id").value_or("");
+            e.esp_message_id = text.copy(json::str(ev, "message_id"));
+            if (e.esp_message_id.empty()) e.esp_message_id = text.copy(json::scalar_text(ev, "transmission_id").value_or(""));
             auto id = json::scalar_text(ev, "event_id");
-            e.provider_event_id = (id && !id->empty())
+            e.provider_event_id = text.copy((id && !id->empty())
                 ? std::move(*id)
-                : json::derived_event_id({event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at)});
+                : json::derived_event_id({event_name, e.recipient, e.esp_message_id, std::to_string(e.occurred_at)}));
             // raw_reason is the remote server's exact reply; reason is the
             // same text with addresses redacted, the fallback.
-            e.diagnostic = json::str(ev, "raw_reason");
-            if (e.diagnostic.empty()) e.diagnostic = json::str(ev, "reason");
+            e.diagnostic = text.copy(json::str(ev, "raw_reason"));
+            if (e.diagnostic.empty()) e.diagnostic = text.copy(json::str(ev, "reason"));
             if (auto const code = json::int_field(ev, "error_code"); code && *code >= 200 && *code <= 599)
                 e.smtp_code = static_cast<int>(*code);
             else

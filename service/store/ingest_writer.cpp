@@ -112,7 +112,7 @@ struct event_owner {
 constexpr unsigned logical_shards = 64;
 
 unsigned
-logical_shard_of(std::string const& recipient) noexcept
+logical_shard_of(std::string_view recipient) noexcept
 {
     std::uint32_t h = 2166136261u;  // FNV-1a
     for (unsigned char c : recipient) {
@@ -183,7 +183,7 @@ struct ingest_writer::impl {
     }
 
     std::size_t
-    shard_of(std::string const& recipient) const noexcept
+    shard_of(std::string_view recipient) const noexcept
     {
         return logical_shard_of(recipient) % shards.size();
     }

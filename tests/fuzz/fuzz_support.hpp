@@ -153,7 +153,7 @@ check_event(model::normalized_event const& e, std::string_view provider, std::st
     FUZZ_CHECK(e.source == source, "event carries another source");
     FUZZ_CHECK(!e.provider_event_id.empty(), "event without a dedup key");
     FUZZ_CHECK(!e.recipient.empty(), "event without a recipient");
-    auto const at = e.recipient.rfind('@');
+    auto const at = e.recipient.view().rfind('@');
     FUZZ_CHECK(at != std::string::npos && at > 0 && at + 1 < e.recipient.size(), "recipient is not an address");
     FUZZ_CHECK(e.recipient_domain == std::string_view(e.recipient).substr(at + 1), "domain is not the recipient's");
     FUZZ_CHECK(!e.smtp_code || (*e.smtp_code >= 100 && *e.smtp_code <= 999), "smtp_code is not a three-digit code");

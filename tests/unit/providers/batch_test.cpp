@@ -153,9 +153,9 @@ TEST_CASE("map_events keeps order, reasons and the shared fields", "[providers][
     json::document doc;
     auto events = json::split_parsed_events(doc, R"([{"k":"keep"},7,{"k":"skip"},{"k":"no"}])", json::shape::array_only, 10);
     REQUIRE(events.has_value());
-    auto const out = map_events(doc, *events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev, model::normalized_event& e) -> verdict {
+    auto const out = map_events(doc, *events, "p", "src", objects::only, [](std::string_view, simdjson::dom::element ev, model::normalized_event& e, model::text_arena& text) -> verdict {
         auto const k = json::str(ev, "k");
-        e.recipient = std::string(k);  // filled in before the verdict, as mappings do
+        e.recipient = text.copy(k);  // filled in before the verdict, as mappings do
         if (k == "skip") return ignore{};
         if (k == "no") return reject{"said_no"};
         return keep{};

@@ -78,7 +78,7 @@ TEST_CASE("sendgrid maps every event type of a mixed batch", "[providers][sendgr
     auto const& legacy = r.events[6];
     CHECK(legacy.occurred_at == 1700000009123456LL);  // fractional seconds, exact
     CHECK(legacy.user_ref == "u-legacy");
-    CHECK(legacy.provider_event_id.rfind("sha256:", 0) == 0);  // no sg_event_id: content key
+    CHECK(legacy.provider_event_id.view().rfind("sha256:", 0) == 0);  // no sg_event_id: content key
 }
 
 TEST_CASE("sendgrid user reference field is configurable", "[providers][sendgrid]")

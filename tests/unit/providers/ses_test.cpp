@@ -95,7 +95,7 @@ TEST_CASE("ses maps an SNS bounce to one event per recipient", "[providers][ses]
     CHECK(jane.occurred_at == 1709288430123000LL);  // bounce.timestamp, not the SNS or send time
     CHECK(jane.smtp_code == 550);
     CHECK(jane.enhanced_status == "5.1.1");
-    CHECK(jane.diagnostic.rfind("smtp; 550 5.1.1 <jane.doe@example.com>", 0) == 0);
+    CHECK(jane.diagnostic.view().rfind("smtp; 550 5.1.1 <jane.doe@example.com>", 0) == 0);
     CHECK(jane.esp_type == "Permanent");
     CHECK(jane.esp_class == "General");
     CHECK(jane.esp_message_id == "0102018e0000bbbb-66666666-7777-8888-9999-000000000000-000000");
