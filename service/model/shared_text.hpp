@@ -71,6 +71,9 @@ private:
 class text_arena {
 public:
     text_arena() = default;
+    /// The first block's size, for a caller that knows roughly how much
+    /// text is coming (later blocks double from there).
+    explicit text_arena(std::size_t first_block) noexcept : block_size_(first_block < 256 ? 256 : first_block) {}
     text_arena(text_arena const&) = delete;
     text_arena& operator=(text_arena const&) = delete;
 

@@ -71,7 +71,8 @@ map_events(json::document& doc, std::vector<json::event_slice> const& events, st
 {
     parse_result out;
     out.events.reserve(events.size());
-    model::text_arena text;
+    // About what a SendGrid event's id, address, message id and reply take.
+    model::text_arena text{events.size() * 192};
     for (auto const& [raw, element] : events) {
         auto& e = out.events.emplace_back();
         verdict const v = (wanted == objects::only && !element.is_object()) ? verdict{reject{"not_an_object"}}
