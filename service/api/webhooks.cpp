@@ -106,9 +106,18 @@ public:
         // In practice there is one certificate per request.
         auto self = shared_from_this();
         ctx_.documents.fetch(missing.front(), [self, url = missing.front()](bool ok) {
-            if (ok)
-                if (auto doc = self->ctx_.documents.find(url)) self->settings_.fetched[url] = std::move(*doc);
-            self->verify_and_ingest();
+            if (auto doc = ok ? self->ctx_.documents.find(url) : std::nullopt) {
+                self->settings_.fetched[url] = std::move(*doc);
+                return self->verify_and_ingest();
+            }
+            // A certificate we could not fetch (a timeout, AWS unreachable)
+            // says nothing about the message, and SNS never retries a 4xx:
+            // the 401 of a missing signature would lose the notification
+            // for good. 503 makes SNS deliver it again later.
+            metrics::count(self->name_, self->metric_source_, outcome::unavailable);
+            self->respond_(http::unavailable("certificate_unavailable",
+                                             "the signing certificate could not be fetched; retry later",
+                                             self->ctx_.cfg.retry_after_seconds));
         });
     }
 

@@ -112,6 +112,29 @@ TEST_CASE("SNS signatures are checked with certificates pre-loaded from a direct
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("an SNS certificate that cannot be fetched is a 503, which SNS retries, never a 401", "[integration][providers][verify]")
+{
+    // SNS never retries a 4xx, so answering a failed certificate fetch as a
+    // missing signature would lose the notification. The certificate's host
+    // is an SNS name that resolves nowhere, so the fetch fails here whether
+    // or not the machine has a network (at most one DNS query leaves it).
+    running_service svc;
+    auto body = test::read_file(test::own_fixtures() / "ses" / "aws-signed-v2.json");
+    auto const host = body.find("sns.us-east-2.amazonaws.com/SimpleNotificationService-");
+    REQUIRE(host != std::string::npos);
+    body.replace(host, std::string_view("sns.us-east-2").size(), "sns.no-such-region-rebound-test");
+
+    for (int attempt = 0; attempt < 2; ++attempt) {  // the second fails at once, from the failure backoff
+        auto const r = svc.post("/v1/webhooks/ses", body, {{"Content-Type", "text/plain; charset=UTF-8"}});
+        INFO(r.body);
+        CHECK(r.status == 503);
+        CHECK(r.headers.count("retry-after") == 1);
+        CHECK(r.body.find("certificate_unavailable") != std::string::npos);
+    }
+    CHECK(svc.db().scalar("SELECT count(*) FROM events") == "0");
+    CHECK(svc.db().scalar("SELECT count(*) FROM rejected_events") == "0");
+}
+
 TEST_CASE("a Mailgun token is accepted once; a replay after success is refused", "[integration][providers][verify]")
 {
     config::config cfg;
