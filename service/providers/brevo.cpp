@@ -25,7 +25,9 @@ constexpr type_rule event_types[] = {
     {"invalid_email", event_type::bounce},
     {"soft_bounce", event_type::deferred},
     // Brevo also labels some permanent refusals "deferred" (a 550 5.1.1 has
-    // been seen); the classifier corrects that from the reason text.
+    // been seen). It says it will retry, so the event stays a soft failure;
+    // the classifier still names the reason from the text (userunknown),
+    // and Brevo's hard_bounce, if it gives up, is what makes it hard.
     {"deferred", event_type::deferred},
     {"blocked", event_type::drop},  // Brevo refused to send: blacklisted or blocked address
     {"spam", event_type::complaint},
