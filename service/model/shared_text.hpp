@@ -94,7 +94,7 @@ private:
     std::shared_ptr<blocks> blocks_;
     char* next_ = nullptr;
     std::size_t left_ = 0;
-    std::size_t block_size_ = 2048;  // doubles per block, up to 256 kB
+    std::size_t block_size_ = 2048;  // the next block's size: doubles each time, up to 256 kB
 };
 
 }  // namespace rebound::model

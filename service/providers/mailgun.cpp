@@ -147,7 +147,7 @@ public:
     {
         if (is_form(req)) return errc::unsupported_media_type;
         json::document doc;
-        model::text_arena text;  // the event's longer texts
+        model::text_arena text{256};  // the one event's longer texts
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
         // Plain names, not a structured binding: lambdas below capture them (clang 14 cannot).

@@ -105,7 +105,7 @@ public:
     boost::system::result<parse_result> parse(request_view const& req, provider_settings const& settings) const override
     {
         json::document doc;
-        model::text_arena text;  // the event's longer texts
+        model::text_arena text{256};  // the one event's longer texts
         auto body = json::parse_object(doc, req.body);
         if (!body) return body.error();
         if (settings.max_events < 1) return errc::too_many_events;

@@ -323,7 +323,7 @@ private:
         if (section_text.empty()) section_text = json::str(section, "errorMessage");
 
         model::shared_text const shared_raw{raw};  // one copy for all of the notification's recipients
-        model::text_arena text;                    // and one arena for their longer texts
+        model::text_arena text{recipients.size() * 192};  // and one arena for their longer texts
         for (dom::element r : recipients) {
             model::normalized_event e;
             // Bounce, complaint and delay list objects; delivery and
