@@ -29,6 +29,7 @@
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
+#include "store/shards.hpp"
 #include "store/staging.hpp"
 
 #include <pqxx/pqxx>
@@ -156,22 +157,6 @@ parse_args(int argc, char** argv)
 
 //------------------------------------------------------------------------------
 // Rows: what rebound stores, produced by rebound's own parser and classifier.
-
-/// The same stable hash rebound's writers shard recipients by
-/// (store/ingest_writer.cpp), so each session owns the recipients one
-/// rebound writer would.
-constexpr unsigned logical_shards = 64;
-
-unsigned
-logical_shard_of(std::string_view recipient) noexcept
-{
-    std::uint32_t h = 2166136261u;
-    for (unsigned char c : recipient) {
-        h ^= c;
-        h *= 16777619u;
-    }
-    return h % logical_shards;
-}
 
 /// Calls f(event) for every event rebound would store for `source_events`
 /// SendGrid events, in request order.
@@ -338,23 +323,22 @@ std::vector<session_work>
 prepare(options const& o, std::string const& mode, std::uint64_t source_events, std::uint64_t& rows_out)
 {
     std::vector<session_work> work(o.sessions);
-    std::vector<std::vector<bool>> touched(o.sessions, std::vector<bool>(logical_shards, false));
+    // Sharded and locked as rebound's writers do (store/shards.hpp), so each
+    // session owns the recipients one rebound writer would.
+    std::vector<rebound::store::shard_set> touched(o.sessions);
     std::vector<int> seq(o.sessions, 0);
     bool const staged = mode == "full" || mode == "state" || mode == "merge";
     std::size_t const per_batch = mode == "insert" ? 1 : mode == "multirow" ? o.request_batch : o.batch;
 
     auto close_batch = [&](unsigned s) {
         auto& b = work[s].batches.back();
-        b.shard_list = "{";
-        for (unsigned i = 0; i < logical_shards; ++i)
-            if (touched[s][i]) b.shard_list += (b.shard_list.size() > 1 ? "," : "") + std::to_string(i);
-        b.shard_list += "}";
-        touched[s].assign(logical_shards, false);
+        b.shard_list = rebound::store::shard_list_literal(touched[s]);
+        touched[s].reset();
         seq[s] = 0;
     };
 
     rows_out = for_each_stored_event(o, source_events, [&](normalized_event const& e) {
-        auto const logical = logical_shard_of(e.recipient);
+        auto const logical = rebound::store::logical_shard_of(e.recipient);
         auto const s = logical % o.sessions;
         auto& w = work[s];
         if (w.batches.empty() || w.batches.back().rows >= per_batch) {
@@ -362,7 +346,7 @@ prepare(options const& o, std::string const& mode, std::uint64_t source_events, 
             w.batches.emplace_back();
         }
         auto& b = w.batches.back();
-        touched[s][logical] = true;
+        touched[s].set(logical);
         if (staged) b.lines.push_back(staging_line(e, seq[s]++));
         else if (mode == "copy") b.lines.push_back(event_line(e));
         else {

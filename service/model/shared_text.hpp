@@ -42,13 +42,7 @@ public:
     char const* data() const noexcept { return view_.data(); }
     std::size_t size() const noexcept { return view_.size(); }
     bool empty() const noexcept { return view_.empty(); }
-    char operator[](std::size_t i) const noexcept { return view_[i]; }
-    char front() const noexcept { return view_.front(); }
-    char back() const noexcept { return view_.back(); }
     bool starts_with(std::string_view s) const noexcept { return view_.starts_with(s); }
-    bool ends_with(std::string_view s) const noexcept { return view_.ends_with(s); }
-    std::size_t find(std::string_view s, std::size_t pos = 0) const noexcept { return view_.find(s, pos); }
-    std::size_t find(char c, std::size_t pos = 0) const noexcept { return view_.find(c, pos); }
 
     /// Part of this text, sharing its memory.
     shared_text substr(std::size_t pos, std::size_t n = std::string_view::npos) const
@@ -57,7 +51,6 @@ public:
     }
 
     friend bool operator==(shared_text const& a, std::string_view b) noexcept { return a.view_ == b; }
-    friend auto operator<=>(shared_text const& a, std::string_view b) noexcept { return a.view_ <=> b; }
     friend std::ostream& operator<<(std::ostream& os, shared_text const& t) { return os << t.view_; }
 
 private:

@@ -9,6 +9,7 @@
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
+#include "store/shards.hpp"
 #include "store/staging.hpp"
 
 #include <pqxx/pqxx>
@@ -105,22 +106,6 @@ struct event_owner {
 
     auto key() const noexcept { return std::tie(id, provider); }
 };
-
-/// Recipients are spread over a fixed number of logical shards with a hash
-/// that is stable across builds, so that every process sharing the database
-/// agrees on which shard a recipient is in, whatever its writer count.
-constexpr unsigned logical_shards = 64;
-
-unsigned
-logical_shard_of(std::string_view recipient) noexcept
-{
-    std::uint32_t h = 2166136261u;  // FNV-1a
-    for (unsigned char c : recipient) {
-        h ^= c;
-        h *= 16777619u;
-    }
-    return h % logical_shards;
-}
 
 }  // namespace
 
@@ -386,17 +371,10 @@ struct ingest_writer::impl {
             // Another rebound on the same database may hold the same
             // recipients: lock their logical shards, in ascending order so two
             // writers can never wait on each other in a cycle.
-            std::vector<bool> touched(logical_shards, false);
+            shard_set touched;
             for (auto const& item : batch)
-                for (auto const& e : item.events) touched[logical_shard_of(e.recipient)] = true;
-            std::string shard_list = "{";
-            for (unsigned shard = 0; shard < logical_shards; ++shard)
-                if (touched[shard]) {
-                    if (shard_list.size() > 1) shard_list.push_back(',');
-                    shard_list += std::to_string(shard);
-                }
-            shard_list.push_back('}');
-            tx.exec_prepared(std::string(sql::lock_shards.name), shard_list);
+                for (auto const& e : item.events) touched.set(logical_shard_of(e.recipient));
+            tx.exec_prepared(std::string(sql::lock_shards.name), shard_list_literal(touched));
 
             s.staging.clear(tx);
             copy_in copy{tx, sql::staging_table, staging_columns(), s.copy_buffer};
