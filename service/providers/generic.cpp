@@ -54,18 +54,19 @@ id_text(dom::element ev, std::string_view key)
 char const*
 read_optional(dom::element ev, normalized_event& e, model::text_arena& text)
 {
-    for (auto const& field : shared_text_fields) {
-        dom::element v;
-        if (ev[field.key].get(v) || v.is_null()) continue;
-        if (!v.is_string()) return field.why;
-        e.*field.member = text.copy(v.get_string().value_unsafe());
-    }
-    for (auto const& field : string_fields) {
-        dom::element v;
-        if (ev[field.key].get(v) || v.is_null()) continue;
-        if (!v.is_string()) return field.why;
-        e.*field.member = v.get_string().value_unsafe();
-    }
+    // Each table in turn; `keep` stores a string value in its member.
+    auto read_texts = [&](auto const& fields, auto&& keep) -> char const* {
+        for (auto const& field : fields) {
+            dom::element v;
+            if (ev[field.key].get(v) || v.is_null()) continue;
+            if (!v.is_string()) return field.why;
+            keep(e.*field.member, v.get_string().value_unsafe());
+        }
+        return nullptr;
+    };
+    if (auto const why = read_texts(shared_text_fields, [&](model::shared_text& m, std::string_view s) { m = text.copy(s); }))
+        return why;
+    if (auto const why = read_texts(string_fields, [](std::string& m, std::string_view s) { m = s; })) return why;
 
     dom::element v;
     if (!ev["smtp_code"].get(v) && !v.is_null()) {
