@@ -5,13 +5,13 @@
 // the same synthetic SendGrid batches (event_gen.hpp), parsed and classified
 // by rebound's own provider and classifier code before the clock starts. The
 // "full" mode then runs, per batch and in one transaction, every statement
-// rebound's writer runs (store/ingest_writer.cpp, write_batch), with the SQL
-// text taken from store::sql (linked from rebound_core, so the SQL cannot
-// drift from the service): the advisory locks of the batch's recipient
-// shards, COPY into the staging table, merge_staged (INSERT ... ON CONFLICT
-// DO NOTHING), upsert_recipient_state, the three daily rollups and the two notice
-// statements; from N sessions that own disjoint recipient shards, exactly as
-// rebound's writers do.
+// rebound's writer runs, through the writer's own store::batch_session
+// (linked from rebound_core, so neither the SQL nor its round trips can drift
+// from the service): the advisory locks of the batch's recipient shards,
+// COPY into the staging table, merge_staged (INSERT ... ON CONFLICT DO
+// NOTHING), upsert_recipient_state, the three daily rollups and the two
+// notice statements; from N sessions that own disjoint recipient shards,
+// exactly as rebound's writers do.
 //
 // The other modes are the reference points of issue 6: "state" is COPY +
 // merge + recipient state only, "merge" COPY + merge, "copy" plain COPY into
@@ -30,7 +30,7 @@
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
 #include "store/shards.hpp"
-#include "store/staging.hpp"
+#include "store/batch_session.hpp"
 
 #include <pqxx/pqxx>
 
@@ -411,18 +411,10 @@ run_session(options const& o, std::string const& mode, session_work const& work,
     backend_cpu = -1;
     try {
         pqxx::connection conn{o.db};
-        rebound::store::staging_tables staging;
+        rebound::store::batch_session session;
         int const backend = conn.backendpid();
         if (staged_mode(mode)) {
-            staging.create(conn);
-            conn.prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
-            conn.prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
-            conn.prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
-            conn.prepare(std::string(sql::upsert_daily_stats.name), std::string(sql::upsert_daily_stats.text));
-            conn.prepare(std::string(sql::upsert_daily_totals.name), std::string(sql::upsert_daily_totals.text));
-            conn.prepare(std::string(sql::upsert_daily_domain_totals.name), std::string(sql::upsert_daily_domain_totals.text));
-            conn.prepare(std::string(sql::open_notices.name), std::string(sql::open_notices.text));
-            conn.prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
+            session.open(conn);
         } else if (mode == "insert") {
             conn.prepare("insert_one", insert_sql(1));
         } else if (mode == "multirow") {
@@ -436,22 +428,21 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             if (failed) return;
             if (staged_mode(mode)) {
                 pqxx::work tx{conn};
-                tx.exec_prepared(std::string(sql::lock_shards.name), b.shard_list);
-                staging.clear(tx);
+                session.begin(tx, b.shard_list);
                 copy_in copy{tx, sql::staging_table, rebound::store::staging_columns(), copy_buffer};
                 for (auto const& l : b.lines) copy.row(l);
                 copy.complete();
-                tx.exec_prepared(std::string(sql::merge_staged.name));
-                if (mode != "merge") tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
-                if (mode == "full") {
-                    tx.exec_prepared(std::string(sql::upsert_daily_stats.name), slot);
-                    tx.exec_prepared(std::string(sql::upsert_daily_totals.name), slot);
-                    tx.exec_prepared(std::string(sql::upsert_daily_domain_totals.name), slot);
-                    tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons);
-                    tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
-                }
+                // The writer's steps; it skips the notice statements only for
+                // batches that cannot need them, which these all may.
+                rebound::store::fold_steps steps;
+                steps.slot = slot;
+                steps.state = mode != "merge";
+                steps.rollups = mode == "full";
+                if (mode == "full") steps.open_notices = dead_reasons;
+                steps.resolve_notices = mode == "full";
+                session.fold(tx, steps);
                 tx.commit();
-                staging.committed(conn, b.lines.size());
+                session.committed(conn, b.lines.size());
             } else if (mode == "copy") {
                 pqxx::work tx{conn};
                 copy_in copy{tx, "events", event_columns, copy_buffer};

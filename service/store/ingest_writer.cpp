@@ -8,9 +8,9 @@
 #include "metrics/metrics.hpp"
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
+#include "store/batch_session.hpp"
 #include "store/queries.hpp"
 #include "store/shards.hpp"
-#include "store/staging.hpp"
 
 #include <pqxx/pqxx>
 
@@ -95,8 +95,8 @@ private:
     }
 };
 
-/// The key a stored event is reported back under by merge_staged, with the
-/// batch item (request) that sent it. Sorted, so that the rows merge_staged
+/// The key a stored event is reported back under by new_event_keys, with the
+/// batch item (request) that sent it. Sorted, so that the keys the batch
 /// returns are found by binary search: a hash map cost an allocation per
 /// event.
 struct event_owner {
@@ -128,7 +128,7 @@ struct ingest_writer::impl {
         std::thread thread;
         int slot = 0;  // this writer's rows in daily_stats
         std::string copy_buffer;  // COPY chunks, reused
-        staging_tables staging;   // this connection's
+        batch_session session;    // this connection's staging tables and statements
     };
 
     options opts;
@@ -182,15 +182,7 @@ struct ingest_writer::impl {
         if (s.conn && s.conn->is_open()) return true;
         try {
             auto conn = std::make_unique<pqxx::connection>(opts.conninfo);
-            s.staging.create(*conn);
-            conn->prepare(std::string(sql::lock_shards.name), std::string(sql::lock_shards.text));
-            conn->prepare(std::string(sql::merge_staged.name), std::string(sql::merge_staged.text));
-            conn->prepare(std::string(sql::upsert_recipient_state.name), std::string(sql::upsert_recipient_state.text));
-            conn->prepare(std::string(sql::resolve_notices_by_delivery.name), std::string(sql::resolve_notices_by_delivery.text));
-            conn->prepare(std::string(sql::open_notices.name), std::string(sql::open_notices.text));
-            conn->prepare(std::string(sql::upsert_daily_stats.name), std::string(sql::upsert_daily_stats.text));
-            conn->prepare(std::string(sql::upsert_daily_totals.name), std::string(sql::upsert_daily_totals.text));
-            conn->prepare(std::string(sql::upsert_daily_domain_totals.name), std::string(sql::upsert_daily_domain_totals.text));
+            s.session.open(*conn);
             s.conn = std::move(conn);
             connected_gauge.set(++connected);
             log::info("database writer connected", {{"connected", std::to_string(connected.load())}});
@@ -345,7 +337,7 @@ struct ingest_writer::impl {
     tidy_staging(shard& s, std::size_t rows) noexcept
     {
         try {
-            if (s.staging.committed(*s.conn, rows)) staging_vacuums.inc();
+            if (s.session.committed(*s.conn, rows)) staging_vacuums.inc();
         } catch (pqxx::broken_connection const& e) {
             disconnect(s, e.what());
         } catch (std::exception const& e) {
@@ -355,7 +347,7 @@ struct ingest_writer::impl {
 
     /// One transaction: COPY into staging, merge with ON CONFLICT DO NOTHING,
     /// fold the new rows into recipient_state, daily_stats and notices, keep
-    /// the rejected events.
+    /// the rejected events (batch_session.hpp: four round trips and COMMIT).
     /// Returns each item's counts, in batch order.
     std::vector<ingest_result>
     write_batch(shard& s, std::vector<work_item>& batch)
@@ -374,9 +366,8 @@ struct ingest_writer::impl {
             shard_set touched;
             for (auto const& item : batch)
                 for (auto const& e : item.events) touched.set(logical_shard_of(e.recipient));
-            tx.exec_prepared(std::string(sql::lock_shards.name), shard_list_literal(touched));
+            s.session.begin(tx, shard_list_literal(touched));
 
-            s.staging.clear(tx);
             copy_in copy{tx, sql::staging_table, staging_columns(), s.copy_buffer};
             int seq = 0;
             for (auto const& item : batch)
@@ -384,13 +375,8 @@ struct ingest_writer::impl {
                     copy.row_with([&](std::string& out) { append_staging_row(out, e, seq++); });
             copy.complete();
 
-            auto const inserted = tx.exec_prepared(std::string(sql::merge_staged.name));
-            tx.exec_prepared(std::string(sql::upsert_recipient_state.name));
-            tx.exec_prepared(std::string(sql::upsert_daily_stats.name), s.slot);
-            tx.exec_prepared(std::string(sql::upsert_daily_totals.name), s.slot);
-            tx.exec_prepared(std::string(sql::upsert_daily_domain_totals.name), s.slot);
             // Most batches open no notice and many resolve none: skip the
-            // round trip and the planning when the batch cannot.
+            // planning and the executor start when the batch cannot.
             bool may_open = false, may_resolve = false;
             for (auto const& item : batch)
                 for (auto const& e : item.events) {
@@ -398,8 +384,11 @@ struct ingest_writer::impl {
                     may_open |= e.type == model::event_type::bounce && e.sev == model::severity::hard &&
                                 std::find(opts.dead_reasons.begin(), opts.dead_reasons.end(), e.reason) != opts.dead_reasons.end();
                 }
-            if (may_open) tx.exec_prepared(std::string(sql::open_notices.name), dead_reasons_literal);
-            if (may_resolve) tx.exec_prepared(std::string(sql::resolve_notices_by_delivery.name));
+            fold_steps steps;
+            steps.slot = s.slot;
+            if (may_open) steps.open_notices = dead_reasons_literal;
+            steps.resolve_notices = may_resolve;
+            auto const inserted = s.session.fold(tx, steps);
 
             // Credit each newly stored event to the first request that sent it.
             // Ids come back as stored, without NUL (copy_rows.hpp).

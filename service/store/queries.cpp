@@ -24,7 +24,7 @@ std::string_view const rejected_table = "rejected_events";
 // happens once, set-wise, in merge_staged. The tables keep their rows past
 // the commit; each batch deletes the previous one's first (clear_staging),
 // since emptying them at every commit (ON COMMIT DELETE ROWS) cost more
-// than the rest of a small transaction's fixed cost (store/staging.hpp).
+// than the rest of a small transaction's fixed cost (store/batch_session.hpp).
 // rebound_batch_new is sorted and grouped by every statement after the
 // merge: its keys compare bytewise, as the tables they are written to do
 // (schema/008_collate_c.sql).
@@ -52,15 +52,16 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_staging (
     raw                text
 );
 CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
-    provider         text COLLATE "C",
-    source           text COLLATE "C",
-    recipient        text COLLATE "C",
-    recipient_domain text COLLATE "C",
-    user_ref         text COLLATE "C",
-    event_type       text COLLATE "C",
-    occurred_at      timestamptz,
-    reason           text COLLATE "C",
-    severity         text COLLATE "C"
+    provider          text COLLATE "C",
+    provider_event_id text COLLATE "C",
+    source            text COLLATE "C",
+    recipient         text COLLATE "C",
+    recipient_domain  text COLLATE "C",
+    user_ref          text COLLATE "C",
+    event_type        text COLLATE "C",
+    occurred_at       timestamptz,
+    reason            text COLLATE "C",
+    severity          text COLLATE "C"
 ))sql"};
 
 query const clear_staging{"clear_staging", "DELETE FROM rebound_staging; DELETE FROM rebound_batch_new"};
@@ -77,8 +78,8 @@ query const vacuum_staging{"vacuum_staging", "VACUUM rebound_staging, rebound_ba
 query const lock_shards{"lock_shards", "SELECT count(pg_advisory_xact_lock(726063, shard)) FROM unnest($1::int[]) AS shard"};
 
 // ON CONFLICT DO NOTHING also drops a second copy of the same event inside
-// one batch. The inserted rows are remembered in rebound_batch_new so the
-// state update sees only new events, and returned so each request can be told
+// one batch. The inserted rows are remembered in rebound_batch_new, so the
+// state update sees only new events and new_event_keys can tell each request
 // how many of its events were new.
 query const merge_staged{"merge_staged", R"sql(
 WITH ins AS (
@@ -95,11 +96,16 @@ WITH ins AS (
     ON CONFLICT (provider, provider_event_id, occurred_at) DO NOTHING
     RETURNING provider, source, provider_event_id, recipient, recipient_domain, user_ref, event_type, occurred_at,
               reason, severity
-), kept AS (
-    INSERT INTO rebound_batch_new
-    SELECT provider, source, recipient, recipient_domain, user_ref, event_type, occurred_at, reason, severity FROM ins
 )
-SELECT provider, provider_event_id FROM ins)sql"};
+INSERT INTO rebound_batch_new (provider, provider_event_id, source, recipient, recipient_domain, user_ref, event_type,
+                               occurred_at, reason, severity)
+SELECT provider, provider_event_id, source, recipient, recipient_domain, user_ref, event_type, occurred_at, reason,
+       severity
+FROM ins)sql"};
+
+// The last statement of a batch's fold (store/batch_session.hpp): the keys the
+// merge inserted, as stored, so the writer can credit them to requests.
+query const new_event_keys{"new_event_keys", "SELECT provider, provider_event_id FROM rebound_batch_new"};
 
 // Folds the batch's new events into recipient_state. The writer holds the
 // advisory locks of every recipient shard in the batch (lock_shards), so

@@ -22,17 +22,18 @@ extern query const record_migration;
 extern query const migration_lock;
 
 // Ingest, per writer connection.
-extern query const create_staging;      // session-local staging tables (store/staging.hpp)
+extern query const create_staging;      // session-local staging tables (store/batch_session.hpp)
 extern query const clear_staging;       // two statements: run with exec, not prepared
 extern query const vacuum_staging;      // outside a transaction
 extern query const lock_shards;         // $1 int[] ascending: serialises writers of those recipient shards across processes
-extern query const merge_staged;        // staging -> events, de-duplicated; returns inserted keys
+extern query const merge_staged;        // staging -> events, de-duplicated; the new rows -> rebound_batch_new
 extern query const upsert_recipient_state;
 extern query const upsert_daily_stats;
 extern query const upsert_daily_totals;         // $1 writer slot; the stats rollups without the domain
 extern query const upsert_daily_domain_totals;  // $1 writer slot; the stats rollups per domain
 extern query const open_notices;
 extern query const resolve_notices_by_delivery;
+extern query const new_event_keys;      // (provider, provider_event_id) of the batch's new events
 extern std::string_view const staging_table;
 extern std::string_view const rejected_table;
 

@@ -153,7 +153,7 @@ TEST_CASE("overlapping batches sent concurrently store each event once", "[integ
 TEST_CASE("writers vacuum their staging tables as staged rows pile up, and go on storing", "[integration][sendgrid]")
 {
     // Autovacuum never visits temporary tables: without the writers' own
-    // VACUUM every ~4,000 staged rows (store/staging.hpp) the deleted rows
+    // VACUUM every ~4,000 staged rows (store/batch_session.hpp) the deleted rows
     // of each batch would pile up for the session's life.
     running_service svc;
     auto const before = metric_value(svc.get("/metrics").body, "rebound_db_staging_vacuums_total");
