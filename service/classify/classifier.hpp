@@ -34,9 +34,11 @@ struct classify_input {
     std::optional<model::event_type> type;  // nullopt when unknown (the explain API)
     std::string_view provider;              // registry name, e.g. "sendgrid"
     // ESP classification: SendGrid bounce_classification, SES bounceSubType,
-    // SparkPost bounce_class, Postmark Type, Mailgun reason, Mailjet error.
+    // SparkPost bounce_class, Mailgun reason (Postmark TypeCode and Mailjet
+    // error_related_to are stored here but carry no hint).
     std::string_view esp_class;
-    // ESP sub-type: SendGrid type, SES bounceType, Mailgun severity, Brevo event.
+    // ESP sub-type: SendGrid type, SES bounceType, Mailgun severity, Postmark
+    // Type, Mailjet error, Brevo event.
     std::string_view esp_type;
     std::optional<int> smtp_code;
     std::string_view enhanced_status;

@@ -1215,6 +1215,12 @@ reason_for_host_status(std::string_view remote_host, std::string_view enhanced) 
     return none;
 }
 
+std::span<esp_hint const>
+all_esp_hints() noexcept
+{
+    return esp_hints;
+}
+
 esp_hint const*
 find_esp_hint(std::string_view provider, esp_field field, std::string_view value) noexcept
 {

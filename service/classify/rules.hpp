@@ -98,6 +98,8 @@ struct esp_hint {
 
 /// The hint an ESP field value gives, or nullptr.
 esp_hint const* find_esp_hint(std::string_view provider, esp_field field, std::string_view value) noexcept;
+/// Every hint row (the tests send each through its provider).
+std::span<esp_hint const> all_esp_hints() noexcept;
 
 /// "amazon-ses", "AmazonSES", "ses" -> "ses"; the family the hint table uses.
 std::string_view provider_family(std::string_view provider) noexcept;
