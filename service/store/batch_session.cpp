@@ -12,10 +12,11 @@ namespace {
 
 /// Run by name with SQL EXECUTE, so they are prepared as soon as the session
 /// opens rather than at a first exec_prepared that never comes.
-std::array<sql::query const*, 9> const batch_statements{
+std::array<sql::query const*, 10> const batch_statements{
     &sql::lock_shards,          &sql::merge_staged,        &sql::upsert_recipient_state,
     &sql::upsert_daily_stats,   &sql::upsert_daily_totals, &sql::upsert_daily_domain_totals,
-    &sql::open_notices,         &sql::resolve_notices_by_delivery, &sql::new_event_keys,
+    &sql::open_notices,         &sql::resolve_notices_by_delivery, &sql::new_event_count,
+    &sql::new_event_keys,
 };
 
 void
@@ -70,7 +71,7 @@ batch_session::begin(pqxx::work& tx, std::string_view shard_list)
     tx.exec(sql_);
 }
 
-pqxx::result
+std::size_t
 batch_session::fold(pqxx::work& tx, fold_steps const& steps)
 {
     sql_.clear();
@@ -84,8 +85,14 @@ batch_session::fold(pqxx::work& tx, fold_steps const& steps)
     }
     if (!steps.open_notices.empty()) execute(sql_, sql::open_notices, steps.open_notices);
     if (steps.resolve_notices) execute(sql_, sql::resolve_notices_by_delivery);
-    execute(sql_, sql::new_event_keys);
-    return tx.exec(sql_);
+    execute(sql_, sql::new_event_count);
+    return tx.exec1(sql_)[0].as<std::size_t>();
+}
+
+pqxx::result
+batch_session::new_keys(pqxx::work& tx)
+{
+    return tx.exec_prepared(std::string(sql::new_event_keys.name));
 }
 
 bool

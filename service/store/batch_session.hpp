@@ -17,8 +17,9 @@
 // and sent as one string of SQL EXECUTEs, which PostgreSQL runs in order
 // and answers once: nine round trips of a writer's small transactions
 // became two, and each was a wake-up of both the writer and its backend on
-// a machine whose cores are busy. The merge leaves the keys it inserted in
-// rebound_batch_new, and the string's last statement returns them.
+// a machine whose cores are busy. The merge leaves the rows it inserted in
+// rebound_batch_new; the string's last statement counts them, and only a
+// batch in which some events were new and some not asks for their keys.
 //
 // The writer (store/ingest_writer.cpp) and the load-test ceiling
 // (loadtest/ceiling.cpp) share this, so both run exactly the same SQL.
@@ -64,9 +65,12 @@ public:
     void begin(pqxx::work& tx, std::string_view shard_list);
 
     /// After the COPY into rebound_staging, in one round trip: the merge and
-    /// the steps asked for. Returns (provider, provider_event_id) of every
-    /// event the merge inserted, as stored.
-    pqxx::result fold(pqxx::work& tx, fold_steps const& steps);
+    /// the steps asked for. Returns how many events the merge inserted.
+    std::size_t fold(pqxx::work& tx, fold_steps const& steps);
+
+    /// After fold: (provider, provider_event_id) of every event the merge
+    /// inserted, as stored.
+    pqxx::result new_keys(pqxx::work& tx);
 
     /// After a commit that staged `rows`: vacuums when enough are dead.
     /// Returns whether it did.

@@ -364,6 +364,47 @@ struct ingest_writer::impl {
         }
     }
 
+    /// Sets each item's accepted and duplicate counts from the `inserted`
+    /// events the merge kept out of `total_events`.
+    static void
+    credit_new_events(shard& s, pqxx::work& tx, std::vector<work_item> const& batch, std::size_t inserted,
+                      std::size_t total_events, std::vector<ingest_result>& results)
+    {
+        if (inserted == total_events) {
+            // Nothing was a duplicate, not even within the batch.
+            for (std::size_t i = 0; i < batch.size(); ++i) results[i].accepted = batch[i].events.size();
+        } else if (inserted > 0) {
+            // Credit each newly stored event to the first request that sent it.
+            // Ids come back as stored, without NUL (copy_rows.hpp).
+            auto const rows = s.session.new_keys(tx);
+            std::deque<std::string> stripped;
+            std::vector<event_owner> owners;
+            owners.reserve(total_events);
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                for (auto const& e : batch[i].events) {
+                    std::string_view id = e.provider_event_id;
+                    if (id.find('\0') != std::string_view::npos) {
+                        stripped.emplace_back();
+                        append_copy_text(stripped.back(), id);
+                        id = stripped.back();
+                    }
+                    owners.push_back({id, e.provider, i});
+                }
+            // Equal keys keep batch order, so the first request wins.
+            std::stable_sort(owners.begin(), owners.end(),
+                             [](event_owner const& a, event_owner const& b) { return a.key() < b.key(); });
+            for (auto const& row : rows) {
+                std::string_view const provider{row[0].c_str(), row[0].size()};
+                std::string_view const id{row[1].c_str(), row[1].size()};
+                auto const it = std::lower_bound(owners.begin(), owners.end(), std::tie(id, provider),
+                                                 [](event_owner const& o, auto const& key) { return o.key() < key; });
+                if (it != owners.end() && it->key() == std::tie(id, provider)) ++results[it->item].accepted;
+            }
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            results[i].duplicates = batch[i].events.size() - results[i].accepted;
+    }
+
     /// One transaction: COPY into staging, merge with ON CONFLICT DO NOTHING,
     /// fold the new rows into recipient_state, daily_stats and notices, keep
     /// the rejected events (batch_session.hpp: four round trips and COMMIT).
@@ -408,34 +449,7 @@ struct ingest_writer::impl {
             if (may_open) steps.open_notices = dead_reasons_literal;
             steps.resolve_notices = may_resolve;
             auto const inserted = s.session.fold(tx, steps);
-
-            // Credit each newly stored event to the first request that sent it.
-            // Ids come back as stored, without NUL (copy_rows.hpp).
-            std::deque<std::string> stripped;
-            std::vector<event_owner> owners;
-            owners.reserve(total_events);
-            for (std::size_t i = 0; i < batch.size(); ++i)
-                for (auto const& e : batch[i].events) {
-                    std::string_view id = e.provider_event_id;
-                    if (id.find('\0') != std::string_view::npos) {
-                        stripped.emplace_back();
-                        append_copy_text(stripped.back(), id);
-                        id = stripped.back();
-                    }
-                    owners.push_back({id, e.provider, i});
-                }
-            // Equal keys keep batch order, so the first request wins.
-            std::stable_sort(owners.begin(), owners.end(),
-                             [](event_owner const& a, event_owner const& b) { return a.key() < b.key(); });
-            for (auto const& row : inserted) {
-                std::string_view const provider{row[0].c_str(), row[0].size()};
-                std::string_view const id{row[1].c_str(), row[1].size()};
-                auto const it = std::lower_bound(owners.begin(), owners.end(), std::tie(id, provider),
-                                                 [](event_owner const& o, auto const& key) { return o.key() < key; });
-                if (it != owners.end() && it->key() == std::tie(id, provider)) ++results[it->item].accepted;
-            }
-            for (std::size_t i = 0; i < batch.size(); ++i)
-                results[i].duplicates = batch[i].events.size() - results[i].accepted;
+            credit_new_events(s, tx, batch, inserted, total_events, results);
         }
 
         bool any_rejected = false;

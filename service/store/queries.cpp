@@ -103,8 +103,11 @@ SELECT provider, provider_event_id, source, recipient, recipient_domain, user_re
        severity
 FROM ins)sql"};
 
-// The last statement of a batch's fold (store/batch_session.hpp): the keys the
-// merge inserted, as stored, so the writer can credit them to requests.
+// The last statement of a batch's fold (store/batch_session.hpp): how many
+// events the merge inserted. When that is all of the batch, or none, every
+// request's count follows from it; only a batch with some duplicates asks
+// for the keys, to credit them to the requests that sent them.
+query const new_event_count{"new_event_count", "SELECT count(*) FROM rebound_batch_new"};
 query const new_event_keys{"new_event_keys", "SELECT provider, provider_event_id FROM rebound_batch_new"};
 
 // Folds the batch's new events into recipient_state. The writer holds the

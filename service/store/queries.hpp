@@ -33,6 +33,7 @@ extern query const upsert_daily_totals;         // $1 writer slot; the stats rol
 extern query const upsert_daily_domain_totals;  // $1 writer slot; the stats rollups per domain
 extern query const open_notices;
 extern query const resolve_notices_by_delivery;
+extern query const new_event_count;     // how many of the batch's events were new
 extern query const new_event_keys;      // (provider, provider_event_id) of the batch's new events
 extern std::string_view const staging_table;
 extern std::string_view const rejected_table;
