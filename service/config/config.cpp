@@ -158,8 +158,8 @@ settings()
         {"batch_size", "--batch-size", "REBOUND_BATCH_SIZE", "5000", "events per group commit",
          uint_in(&config::batch_size, 1, 100000)},
         {"batch_delay", "--batch-delay", "REBOUND_BATCH_DELAY", "5ms",
-         "how long a batch may wait to fill before it is written; 1ms answers sooner at moderate load "
-         "but makes smaller group commits under full load (docs/performance.md)",
+         "the longest a batch waits to fill before it is written; it stops sooner once every request answered "
+         "since the writer's last batch began has been replaced by a new one (docs/architecture.md, section 7)",
          duration_in(&config::batch_delay, 0ms, 10000ms)},
         {"queue_limit", "--queue-limit", "REBOUND_QUEUE_LIMIT", "100000", "events waiting for the database beyond which requests get 503",
          uint_in(&config::queue_limit, 1, 100000000)},
