@@ -13,7 +13,10 @@
 # rebound_ceiling`). Both databases are migrated by REBOUND (default
 # build/rebound), the newer schema. Bounded: EVENTS per run.
 # Environment: ROUNDS (3), BATCHES ("60 700", rows per transaction),
-# EVENTS (30000 below 200 rows, else 100000), MODES (full), FSYNC (off).
+# EVENTS (30000 below 200 rows, else 100000), MODES (full), FSYNC (off),
+# NEW_SQL (SQL run on the new build's database after migrating it: a schema
+# or storage change measured before it becomes a migration; OLD and NEW may
+# then be the same binary).
 set -euo pipefail
 
 [ $# -eq 2 ] && [ -x "$1" ] && [ -x "$2" ] || { echo "usage: ab_ceiling.sh OLD_CEILING NEW_CEILING (see the header)" >&2; exit 2; }
@@ -34,6 +37,7 @@ for db in ab_old ab_new; do
   psql_c "CREATE DATABASE $db"
   REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$(url $db)" "$REBOUND" migrate
 done
+[ -z "${NEW_SQL:-}" ] || psql -XqAt -v ON_ERROR_STOP=1 -d ab_new -c "$NEW_SQL"
 
 echo "batch round build | PG us/ev (source ev/s)"
 for batch in $BATCHES; do

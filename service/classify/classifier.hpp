@@ -28,17 +28,18 @@ namespace rebound::classify {
 
 /// Stored with every classified event. Bump it whenever a rule table or the
 /// precedence changes, so old classifications can be found and re-run.
-constexpr int classifier_version = 3;
+constexpr int classifier_version = 4;
 
 struct classify_input {
     std::optional<model::event_type> type;  // nullopt when unknown (the explain API)
     std::string_view provider;              // registry name, e.g. "sendgrid"
     // ESP classification: SendGrid bounce_classification, SES bounceSubType,
-    // SparkPost bounce_class, Mailgun reason (Postmark TypeCode and Mailjet
-    // error_related_to are stored here but carry no hint).
+    // SparkPost bounce_class, Mailgun reason, Customers Mail Cloud status
+    // (Postmark TypeCode and Mailjet error_related_to are stored here but
+    // carry no hint).
     std::string_view esp_class;
     // ESP sub-type: SendGrid type, SES bounceType, Mailgun severity, Postmark
-    // Type, Mailjet error, Brevo event.
+    // Type, Mailjet error, Brevo event, blastengine type.
     std::string_view esp_type;
     std::optional<int> smtp_code;
     std::string_view enhanced_status;

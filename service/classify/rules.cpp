@@ -1066,6 +1066,30 @@ constexpr esp_hint esp_hints[] = {
     {"brevo", by_type, "soft_bounce", none, constrains_only, temporary},
     {"brevo", by_type, "deferred", none, constrains_only, temporary},
     {"brevo", by_type, "invalid_email", userunknown, suggests, permanent},
+
+    // Customers Mail Cloud: a bounce item's `status` in esp_class, when it is
+    // one of the Bounces API's error numbers (esp-webhooks.md section 8;
+    // whether webhook items carry them is unverified, and "bounced" matches
+    // no row). Forward errors and receiving-server errors are the receiving
+    // side's to fix, so soft, as providers/customers_mail_cloud.cpp maps them.
+    {"cmc", by_class, "1", hostunknown, suggests, permanent},
+    {"cmc", by_class, "2", userunknown, suggests, permanent},
+    {"cmc", by_class, "3", expired, suggests, temporary},
+    {"cmc", by_class, "4", policyviolation, suggests, unstated},
+    {"cmc", by_class, "5", mailboxfull, suggests, temporary},
+    {"cmc", by_class, "6", systemerror, suggests, temporary},
+    {"cmc", by_class, "7", systemerror, suggests, temporary},
+    {"cmc", by_class, "8", emailtoolarge, suggests, temporary},
+    {"cmc", by_class, "9", userunknown, suggests, permanent},
+    {"cmc", by_class, "10", suppressed, decides, unstated},
+    {"cmc", by_class, "11", suppressed, decides, unstated},
+    {"cmc", by_class, "99", none, constrains_only, permanent},
+
+    // blastengine: the event type in esp_type (section 9): HARDERROR is
+    // permanent, SOFTERROR temporary, DROP its error-stop list.
+    {"blastengine", by_type, "HARDERROR", none, constrains_only, permanent},
+    {"blastengine", by_type, "SOFTERROR", none, constrains_only, temporary},
+    {"blastengine", by_type, "DROP", suppressed, decides, unstated},
 };
 
 constexpr std::pair<std::string_view, std::string_view> provider_aliases[] = {
@@ -1073,6 +1097,7 @@ constexpr std::pair<std::string_view, std::string_view> provider_aliases[] = {
     {"awsses", "ses"},
     {"amazon", "ses"},
     {"sendinblue", "brevo"},
+    {"customersmailcloud", "cmc"},
     {"twiliosendgrid", "sendgrid"},
 };
 

@@ -392,6 +392,23 @@ TEST_CASE("ESP hints reach the classifier in the fields the providers fill", "[c
         CHECK(e.esp_type == "quota exceeded");
         CHECK(e.reason == "mailboxfull");
     }
+    SECTION("customers mail cloud: a numbered bounce status names the reason when the text is empty")
+    {
+        auto const e = classified(providers::customers_mail_cloud(), R"({"event_type":"bounces","event":{"bounces":[
+            {"status":2,"created":"2024-03-05 11:22:33","to":"gone@example.jp","messageId":"<m>","reason":""}]}})");
+        CHECK(e.esp_class == "2");
+        CHECK(e.reason == "userunknown");
+        CHECK(e.sev == severity::hard);
+    }
+    SECTION("blastengine: HARDERROR makes DATA-stage unknown-user wording hard, as Postmark's HardBounce does")
+    {
+        auto const e = classified(providers::blastengine(), R"j({"events":[{"event":{"type":"HARDERROR",
+            "datetime":"2024-03-05T11:22:33+09:00","detail":{"mailaddress":"gone@example.jp","delivery_id":1,
+            "error_code":"550(errors)","error_message":"550 No such user here (in reply to end of DATA command)"}}}]})j");
+        CHECK(e.esp_type == "HARDERROR");
+        CHECK(e.reason == "userunknown");
+        CHECK(e.sev == severity::hard);
+    }
 }
 
 TEST_CASE("every ESP hint row matches the field its provider fills", "[classify][classifier][providers]")
@@ -449,6 +466,12 @@ TEST_CASE("every ESP hint row matches the field its provider fills", "[classify]
                    R"("error_related_to":"recipient","error":)" + quoted(value) + "}]";
         if (family == "brevo")
             return R"({"event":)" + quoted(value) + R"(,"email":"a@example.org","message-id":"<m>","ts_epoch":1700000000123,"id":1})";
+        if (family == "cmc")  // the Bounces API's error numbers, as numbers
+            return R"({"event_type":"bounces","event":{"bounces":[{"status":)" + std::string(value) +
+                   R"(,"created":"2024-03-05 11:22:33","to":"a@example.org","messageId":"<m>","reason":""}]}})";
+        if (family == "blastengine")
+            return R"({"events":[{"event":{"type":)" + quoted(value) +
+                   R"(,"datetime":"2024-03-05T11:22:33+09:00","detail":{"mailaddress":"a@example.org","delivery_id":1}}}]})";
         return {};
     };
 
@@ -485,5 +508,5 @@ TEST_CASE("every ESP hint row matches the field its provider fills", "[classify]
                                                                           : std::string_view(e.esp_type);
         CHECK(rules::find_esp_hint(e.provider, row.field, filled) == &row);
     }
-    CHECK(families.size() == 7);  // ses sendgrid mailgun sparkpost postmark mailjet brevo
+    CHECK(families.size() == 9);  // ses sendgrid mailgun sparkpost postmark mailjet brevo cmc blastengine
 }
