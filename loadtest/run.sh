@@ -106,7 +106,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { echo "== $*" >&2; }
+# Timed, so that postgres.log (slow statements, autovacuum runs) can be read
+# against the phases.
+say() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 
 # Other work on the machine skews every figure: say how busy it was.
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -117,11 +119,12 @@ as_owner "$PG_BINDIR/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --local
 # fsync and synchronous_commit stay on: the figures are for durable ingest.
 # The rest is loadtest/pg_settings.sh, shared with the other scripts.
 # Statements over 100 ms are logged, so that the fixed-rate phase can say
-# whether its tail was PostgreSQL's COMMITs (the disk) or something else.
+# whether its tail was PostgreSQL's COMMITs (the disk) or something else; autovacuum runs
+# are logged too, to be read against the phases.
 . "$(dirname "$0")/pg_settings.sh"
 PG_SETTINGS="-c listen_addresses='' -c unix_socket_directories='$SOCK' -c port=5432 -c fsync=on \
 -c synchronous_commit=on -c full_page_writes=on $(loadtest_pg_flags)-c max_connections=40 \
--c log_min_duration_statement=100"
+-c log_min_duration_statement=100 -c log_autovacuum_min_duration=0"
 as_owner "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -o "$PG_SETTINGS" start >/dev/null
 CONN="host=$SOCK port=5432 user=postgres"
 psql_c() { psql "$CONN dbname=postgres" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
@@ -131,11 +134,20 @@ DB="$CONN dbname=rebound"
 CEILING_DB="$CONN dbname=rebound_ceiling"
 REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$DB" "$REBOUND" migrate
 REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$CEILING_DB" "$REBOUND" migrate
-# Before every phase: a checkpoint, then the kernel's own writeback of what
-# earlier phases dirtied (sync), which otherwise lands in the next phase as
-# commits stalled for hundreds of milliseconds (seen in PostgreSQL's log as
-# slow COMMITs during the fixed-rate phase).
-checkpoint() { psql_c "CHECKPOINT" >/dev/null; sync; }
+# Before every phase: the vacuum and analyze that autovacuum would otherwise
+# start in the middle of the next phase for what earlier ones inserted (its
+# log showed rebound's tables vacuumed during the ceiling's second run, about
+# a second of CPU charged to the wrong phase, and events during the
+# replays); then a checkpoint, and the kernel's own writeback of what earlier
+# phases dirtied (sync), which otherwise lands in the next phase as commits
+# stalled for hundreds of milliseconds (seen in PostgreSQL's log as slow
+# COMMITs during the fixed-rate phase).
+checkpoint() {
+  local db
+  for db in "$DB" "$CEILING_DB"; do psql "$db" -XqAt -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE)" >/dev/null; done
+  psql_c "CHECKPOINT" >/dev/null
+  sync
+}
 # Phases run in command substitutions (subshells): failures are kept in a file.
 FAILED_MARK="$WORK/failed"
 

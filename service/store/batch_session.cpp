@@ -54,6 +54,19 @@ batch_session::open(pqxx::connection& conn)
     {
         pqxx::nontransaction tx{conn};
         tx.exec(std::string(sql::create_staging.text));
+        // No statement of a batch may scan a table it only looks rows up in.
+        // The statements are prepared, so PostgreSQL soon settles on one
+        // generic plan for the session's life; made while autovacuum had
+        // analyzed recipient_state as (nearly) empty, that plan read the whole
+        // table once per batch row, and ingest fell to a crawl as the table
+        // grew (the load test: 13k events/s and a p99 of 740 ms instead of
+        // 18k and 120, from a VACUUM ANALYZE of the empty tables before the
+        // run). The staging tables have no index, so their scans stay.
+        // Disabled scans still count in a plan's cost, as a huge constant,
+        // which would put every statement over jit_above_cost: compiling
+        // each one took longer than running it (every statement of a batch
+        // over 150 ms), so JIT is off too; these statements never need it.
+        tx.exec(std::string(sql::writer_session_settings.text));
     }
     for (auto const* q : batch_statements) {
         conn.prepare(std::string(q->name), std::string(q->text));

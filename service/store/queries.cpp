@@ -64,6 +64,10 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
     severity          text COLLATE "C"
 ))sql"};
 
+// For the writer's session (store/batch_session.cpp says why). Two
+// statements: run with exec, not prepared.
+query const writer_session_settings{"writer_session_settings", "SET enable_seqscan = off; SET jit = off"};
+
 query const clear_staging{"clear_staging", "DELETE FROM rebound_staging; DELETE FROM rebound_batch_new"};
 
 // Autovacuum never visits temporary tables: without this, the deleted rows'
@@ -169,10 +173,14 @@ WITH b AS (
            s.soft_streak AS old_streak,
            s.streak_started_at AS old_streak_start
     FROM b LEFT JOIN LATERAL (
-        -- OFFSET 0 keeps this a primary-key lookup per batch row whatever the
-        -- planner believes: the staging tables never have statistics, and a
-        -- hash join over a scan of all of recipient_state, which it picks
-        -- when its estimates drift, costs O(table) per batch.
+        -- OFFSET 0 keeps this a lookup per batch row whatever the planner
+        -- believes: the staging tables never have statistics, and a hash join
+        -- over a scan of all of recipient_state, which it picks when its
+        -- estimates drift, costs O(table) per batch. And the writer's session
+        -- disables sequential scans (store/batch_session.cpp) so that the
+        -- lookup itself uses the primary key even in a generic plan made
+        -- while the table was analyzed as empty, which scanned the whole
+        -- table once per batch row.
         SELECT st.recipient, st.last_delivered_at, st.last_soft_at, st.soft_streak, st.streak_started_at
         FROM recipient_state st
         WHERE st.recipient = b.recipient
@@ -289,7 +297,11 @@ WITH hb AS (
 ), opened AS (
     INSERT INTO notices (recipient, recipient_domain, user_ref, state, reason, bounced_at)
     SELECT hb.recipient, hb.recipient_domain, coalesce(hb.user_ref, s.user_ref), 'pending', hb.reason, hb.occurred_at
-    FROM hb JOIN recipient_state s ON s.recipient = hb.recipient
+    FROM hb CROSS JOIN LATERAL (
+        -- A primary-key lookup per bounce, whatever the statistics say (see
+        -- upsert_recipient_state).
+        SELECT st.user_ref, st.last_delivered_at FROM recipient_state st WHERE st.recipient = hb.recipient OFFSET 0
+    ) s
     WHERE s.last_delivered_at IS NULL OR s.last_delivered_at < hb.occurred_at
     ORDER BY hb.recipient
     ON CONFLICT (recipient) WHERE state <> 'resolved' DO NOTHING
@@ -305,15 +317,21 @@ WITH delivered AS (
     FROM rebound_batch_new WHERE event_type = 'delivered'
     GROUP BY recipient
 ), before AS (
+    -- The open notice of each delivered recipient through the one-open-per-
+    -- recipient index, and the notices to update by primary key: lookups per
+    -- row, whatever the statistics say (see upsert_recipient_state).
     SELECT n.id, n.state
-    FROM notices n JOIN delivered d ON d.recipient = n.recipient
-    WHERE n.state <> 'resolved' AND d.at > n.bounced_at
+    FROM delivered d CROSS JOIN LATERAL (
+        SELECT o.id, o.state FROM notices o
+        WHERE o.recipient = d.recipient AND o.state <> 'resolved' AND o.bounced_at < d.at
+        OFFSET 0
+    ) n
     ORDER BY n.id
     FOR UPDATE OF n
 ), resolved AS (
     UPDATE notices n
     SET state = 'resolved', resolution = 'delivered', resolved_at = now(), updated_at = now()
-    FROM before WHERE n.id = before.id
+    WHERE n.id = ANY (ARRAY(SELECT id FROM before))
     RETURNING n.id
 )
 INSERT INTO notice_history (notice_id, from_state, to_state, actor, note)
