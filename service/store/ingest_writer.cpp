@@ -6,9 +6,9 @@
 
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
+#include "store/batch_session.hpp"
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
-#include "store/batch_session.hpp"
 #include "store/queries.hpp"
 #include "store/shards.hpp"
 
