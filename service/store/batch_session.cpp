@@ -2,6 +2,7 @@
 #include "store/batch_session.hpp"
 
 #include "store/queries.hpp"
+#include "store/session.hpp"
 
 #include <array>
 #include <string>
@@ -44,29 +45,10 @@ execute(std::string& out, sql::query const& q, std::string_view literal)
 void
 batch_session::open(pqxx::connection& conn)
 {
-    // Deprecated in 6.4 because 7.x drops reactivation altogether; until then
-    // it is on by default, and a quietly reconnected session would lack the
-    // staging tables and the statements.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    conn.inhibit_reactivation(true);
-#pragma GCC diagnostic pop
+    set_up_session(conn);  // store/session.hpp: no table scans, no JIT, no silent reconnect
     {
         pqxx::nontransaction tx{conn};
         tx.exec(std::string(sql::create_staging.text));
-        // No statement of a batch may scan a table it only looks rows up in.
-        // The statements are prepared, so PostgreSQL soon settles on one
-        // generic plan for the session's life; made while autovacuum had
-        // analyzed recipient_state as (nearly) empty, that plan read the whole
-        // table once per batch row, and ingest fell to a crawl as the table
-        // grew (the load test: 13k events/s and a p99 of 740 ms instead of
-        // 18k and 120, from a VACUUM ANALYZE of the empty tables before the
-        // run). The staging tables have no index, so their scans stay.
-        // Disabled scans still count in a plan's cost, as a huge constant,
-        // which would put every statement over jit_above_cost: compiling
-        // each one took longer than running it (every statement of a batch
-        // over 150 ms), so JIT is off too; these statements never need it.
-        tx.exec(std::string(sql::writer_session_settings.text));
     }
     for (auto const* q : batch_statements) {
         conn.prepare(std::string(q->name), std::string(q->text));

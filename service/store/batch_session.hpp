@@ -50,11 +50,9 @@ public:
     /// the default temp_buffers (8 MB), so the tables never spill to disk.
     static constexpr std::size_t vacuum_after_rows = 4000;
 
-    /// Makes the tables and prepares the batch's statements on a new
-    /// connection. Also stops libpqxx from silently reconnecting it: a new
-    /// session would have neither the tables nor the statements, so a lost
-    /// connection must surface as broken_connection, and the caller opens a
-    /// new one and calls this again.
+    /// Sets up a new connection (store/session.hpp), makes the tables and
+    /// prepares the batch's statements. After a broken_connection the
+    /// caller opens a new connection and calls this again.
     void open(pqxx::connection& conn);
 
     /// The start of a batch's transaction, in one round trip: the advisory

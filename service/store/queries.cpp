@@ -64,9 +64,9 @@ CREATE TEMP TABLE IF NOT EXISTS rebound_batch_new (
     severity          text COLLATE "C"
 ))sql"};
 
-// For the writer's session (store/batch_session.cpp says why). Two
+// For every session of the service's own (store/session.hpp says why). Two
 // statements: run with exec, not prepared.
-query const writer_session_settings{"writer_session_settings", "SET enable_seqscan = off; SET jit = off"};
+query const lookup_session_settings{"lookup_session_settings", "SET enable_seqscan = off; SET jit = off"};
 
 query const clear_staging{"clear_staging", "DELETE FROM rebound_staging; DELETE FROM rebound_batch_new"};
 
@@ -176,11 +176,11 @@ WITH b AS (
         -- OFFSET 0 keeps this a lookup per batch row whatever the planner
         -- believes: the staging tables never have statistics, and a hash join
         -- over a scan of all of recipient_state, which it picks when its
-        -- estimates drift, costs O(table) per batch. And the writer's session
-        -- disables sequential scans (store/batch_session.cpp) so that the
-        -- lookup itself uses the primary key even in a generic plan made
-        -- while the table was analyzed as empty, which scanned the whole
-        -- table once per batch row.
+        -- estimates drift, costs O(table) per batch. And the session
+        -- disables sequential scans (store/session.hpp) so that the lookup
+        -- itself uses the primary key even in a generic plan made while the
+        -- table was analyzed as empty, which scanned the whole table once
+        -- per batch row.
         SELECT st.recipient, st.last_delivered_at, st.last_soft_at, st.soft_streak, st.streak_started_at
         FROM recipient_state st
         WHERE st.recipient = b.recipient

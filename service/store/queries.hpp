@@ -23,7 +23,7 @@ extern query const migration_lock;
 
 // Ingest, per writer connection.
 extern query const create_staging;      // session-local staging tables (store/batch_session.hpp)
-extern query const writer_session_settings;  // planner settings of a writer's session
+extern query const lookup_session_settings;  // planner settings of the service's sessions (store/session.hpp)
 extern query const clear_staging;       // two statements: run with exec, not prepared
 extern query const vacuum_staging;      // outside a transaction
 extern query const lock_shards;         // $1 int[] ascending: serialises writers of those recipient shards across processes

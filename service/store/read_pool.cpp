@@ -2,6 +2,7 @@
 #include "store/read_pool.hpp"
 
 #include "metrics/metrics.hpp"
+#include "store/session.hpp"
 
 #include <pqxx/pqxx>
 
@@ -45,7 +46,10 @@ struct read_pool::impl {
             }
             busy.add(1);
             try {
-                if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(conninfo);
+                if (!conn || !conn->is_open()) {
+                    conn = std::make_unique<pqxx::connection>(conninfo);
+                    set_up_session(*conn);
+                }
                 t.work(*conn);
             } catch (pqxx::broken_connection const& e) {
                 conn.reset();
