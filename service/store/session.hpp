@@ -12,7 +12,9 @@
 // p99 of 740 ms), a status lookup read all of recipient_state and notices.
 // So the sessions disable sequential scans; tables with no index to use
 // (the staging tables, small rollups without a matching index) keep their
-// scans, which only get more expensive in the planner's eyes. A disabled
+// scans, which only get more expensive in the planner's eyes; the read
+// statements planned afresh on every call turn scans back on for their own
+// transaction (sql::force_custom_plan). A disabled
 // scan counts in a plan's cost as a huge constant, which would put every
 // statement over jit_above_cost, and compiling each one took longer than
 // running it (ingest at 260 events/s), so JIT is off too: none of these
