@@ -26,11 +26,11 @@
 #include "classify/actions.hpp"
 #include "classify/classifier.hpp"
 #include "providers/registry.hpp"
+#include "store/batch_session.hpp"
 #include "store/copy_in.hpp"
 #include "store/copy_rows.hpp"
 #include "store/queries.hpp"
 #include "store/shards.hpp"
-#include "store/batch_session.hpp"
 
 #include <pqxx/pqxx>
 

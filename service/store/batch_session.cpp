@@ -11,8 +11,9 @@ namespace rebound::store {
 
 namespace {
 
-/// Run by name with SQL EXECUTE, so they are prepared as soon as the session
-/// opens rather than at a first exec_prepared that never comes.
+/// Prepared as soon as the session opens: all but new_event_keys run by name
+/// with SQL EXECUTE, and libpqxx would otherwise prepare them only at a first
+/// exec_prepared that never comes.
 std::array<sql::query const*, 10> const batch_statements{
     &sql::lock_shards,          &sql::merge_staged,        &sql::upsert_recipient_state,
     &sql::upsert_daily_stats,   &sql::upsert_daily_totals, &sql::upsert_daily_domain_totals,
