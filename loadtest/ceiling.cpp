@@ -388,26 +388,12 @@ staged_mode(std::string const& mode)
     return mode == "full" || mode == "state" || mode == "merge";
 }
 
-/// The reasons whose hard bounce opens a notice, as the writer passes them
-/// (app.cpp, dead_reasons): a text[] literal from the built-in action table.
-std::string
-dead_reasons_literal()
-{
-    std::string out = "{";
-    bool first = true;
-    for (auto const& e : rebound::classify::action_table::defaults().entries())
-        if (e.address_dead) {
-            out += (first ? "" : ",") + e.reason;
-            first = false;
-        }
-    return out + "}";
-}
-
 void
 run_session(options const& o, std::string const& mode, session_work const& work, int slot, std::barrier<>& start,
             std::atomic<bool>& failed, std::string& error, double& backend_cpu)
 {
-    std::string const dead_reasons = dead_reasons_literal();
+    // The reasons whose hard bounce opens a notice, as the service passes them.
+    std::string const dead_reasons = rebound::store::reasons_literal(rebound::classify::action_table::defaults().dead_reasons());
     backend_cpu = -1;
     try {
         pqxx::connection conn{o.db};

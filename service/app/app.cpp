@@ -56,15 +56,6 @@ retention(config::config const& cfg)
 
 //------------------------------------------------------------------------------
 
-std::vector<std::string>
-dead_reasons(classify::action_table const& actions)
-{
-    std::vector<std::string> out;
-    for (auto const& e : actions.entries())
-        if (e.address_dead) out.push_back(e.reason);
-    return out;
-}
-
 struct service::impl {
     config::config cfg;
     classify::action_table actions;
@@ -90,7 +81,7 @@ struct service::impl {
           actions(std::move(a)),
           rules(std::move(r)),
           spool(std::move(s)),
-          writer({cfg.database_url, cfg.db_writers, cfg.batch_size, cfg.batch_delay, cfg.queue_limit, dead_reasons(actions)}),
+          writer({cfg.database_url, cfg.db_writers, cfg.batch_size, cfg.batch_delay, cfg.queue_limit, actions.dead_reasons()}),
           readers(cfg.database_url, cfg.db_readers, 1024),
           ctx{cfg, writer, readers, reader, actions, rules, fetcher, documents, replays, spool.get(), saturated_since_ms},
           server({cfg.listen_host, cfg.listen_port, cfg.io_threads, cfg.body_limit, cfg.header_limit,

@@ -320,6 +320,15 @@ action_table::find(std::string_view reason) const noexcept
     return nullptr;
 }
 
+std::vector<std::string>
+action_table::dead_reasons() const
+{
+    std::vector<std::string> out;
+    for (auto const& e : entries_)
+        if (e.address_dead) out.push_back(e.reason);
+    return out;
+}
+
 action_entry&
 action_table::entry_for(bounce_reason reason) noexcept
 {

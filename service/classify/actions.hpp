@@ -55,6 +55,10 @@ public:
     /// One entry per reason of the vocabulary, in alphabetical order.
     std::span<action_entry const> entries() const noexcept { return entries_; }
 
+    /// The reasons whose hard bounce means the address is dead (address_dead),
+    /// in entries() order: they open an address-change notice.
+    std::vector<std::string> dead_reasons() const;
+
 private:
     action_table();
     action_entry& entry_for(bounce_reason reason) noexcept;

@@ -43,6 +43,18 @@ execute(std::string& out, sql::query const& q, std::string_view literal)
 
 }  // namespace
 
+std::string
+reasons_literal(std::span<std::string const> reasons)
+{
+    std::string out(1, '{');
+    for (auto const& r : reasons) {
+        if (out.size() > 1) out += ',';
+        out += r;
+    }
+    out += '}';
+    return out;
+}
+
 void
 batch_session::open(pqxx::connection& conn)
 {

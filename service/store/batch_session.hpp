@@ -28,6 +28,7 @@
 #include <pqxx/pqxx>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,11 @@ struct fold_steps {
     std::string_view open_notices;     // dead reasons as a text[] literal; empty: skip open_notices
     bool resolve_notices = true;       // resolve_notices_by_delivery
 };
+
+/// Reasons as the text[] literal fold_steps::open_notices takes, e.g.
+/// {userunknown,hostunknown}. Reason names are the vocabulary's plain words
+/// (classify/reason.hpp), so none needs quoting.
+std::string reasons_literal(std::span<std::string const> reasons);
 
 class batch_session {
 public:

@@ -160,18 +160,12 @@ struct ingest_writer::impl {
     metrics::counter& staging_vacuums = metrics::global().get_counter(
         "rebound_db_staging_vacuums_total", "VACUUMs of a writer's staging tables (one per ~4,000 staged rows)");
 
-    explicit impl(options o) : opts(std::move(o))
+    explicit impl(options o) : opts(std::move(o)), dead_reasons_literal(reasons_literal(opts.dead_reasons))
     {
         for (unsigned i = 0; i < opts.shards; ++i) {
             shards.push_back(std::make_unique<shard>());
             shards.back()->slot = static_cast<int>(i);
         }
-        dead_reasons_literal.push_back('{');  // not = "{": GCC 12 warns (-Wrestrict) wrongly on that
-        for (std::size_t i = 0; i < opts.dead_reasons.size(); ++i) {
-            if (i > 0) dead_reasons_literal += ',';
-            dead_reasons_literal += opts.dead_reasons[i];
-        }
-        dead_reasons_literal.push_back('}');
         for (unsigned i = 0; i < opts.shards; ++i) shards[i]->thread = std::thread([this, i] { run(*shards[i]); });
     }
 
