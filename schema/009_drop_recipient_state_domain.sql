@@ -1,0 +1,11 @@
+-- 009: drop an index no query uses.
+--
+-- recipient_state_domain (recipient_domain) was made for listing one
+-- domain's recipients, but the only reads of recipient_state by domain are
+-- the soft-bounce lists, which filter on last_soft_at too and go through
+-- recipient_state_domain_last_soft (005, partial, in list order); the stats
+-- by domain read the rollups. It was written for every recipient inserted
+-- and for every update that could not stay on its page: one of the five
+-- indexes the state upsert kept, on its busiest table. An operator who needs
+-- ad hoc lists of a domain's whole population can make it again.
+DROP INDEX IF EXISTS recipient_state_domain;
