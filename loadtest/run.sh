@@ -21,7 +21,9 @@
 # Environment: BUILD_DIR (default build), LOADTEST_EVENTS, LOADTEST_CONNECTIONS,
 #   LOADTEST_BATCH, LOADTEST_LATENCY_SECONDS (20), LOADTEST_SINGLE_EVENTS (5000),
 #   LOADTEST_INSERT_EVENTS (10000), LOADTEST_MULTIROW_EVENTS (100000),
-#   LOADTEST_DIR (parent of the temporary folder; default BUILD_DIR), PG_BINDIR.
+#   LOADTEST_DIR (parent of the temporary folder; default BUILD_DIR), PG_BINDIR,
+#   LOADTEST_AUTO_EXPLAIN_MS (unset: off; else PostgreSQL logs the plan of every
+#   statement slower than that, with auto_explain: read with --keep).
 #   REBOUND_* tuning variables (REBOUND_DB_WRITERS, REBOUND_BATCH_SIZE, ...) are
 #   passed to rebound as they are.
 set -euo pipefail
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set /s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -125,6 +127,13 @@ as_owner "$PG_BINDIR/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --local
 PG_SETTINGS="-c listen_addresses='' -c unix_socket_directories='$SOCK' -c port=5432 -c fsync=on \
 -c synchronous_commit=on -c full_page_writes=on $(loadtest_pg_flags)-c max_connections=40 \
 -c log_min_duration_statement=100 -c log_autovacuum_min_duration=0"
+# A plan that goes wrong under load (docs/performance.md, "a plan that
+# collapsed ingest") shows in postgres.log only with its plan beside it.
+if [ -n "${LOADTEST_AUTO_EXPLAIN_MS:-}" ]; then
+  [[ "$LOADTEST_AUTO_EXPLAIN_MS" =~ ^[0-9]+$ ]] || { echo "LOADTEST_AUTO_EXPLAIN_MS: not a whole number" >&2; exit 2; }
+  PG_SETTINGS="$PG_SETTINGS -c shared_preload_libraries=auto_explain \
+-c auto_explain.log_min_duration=${LOADTEST_AUTO_EXPLAIN_MS}ms -c auto_explain.log_nested_statements=on"
+fi
 as_owner "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -o "$PG_SETTINGS" start >/dev/null
 CONN="host=$SOCK port=5432 user=postgres"
 psql_c() { psql "$CONN dbname=postgres" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
