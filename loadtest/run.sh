@@ -153,7 +153,10 @@ REBOUND_LOG_LEVEL=warn REBOUND_DATABASE_URL="$CEILING_DB" "$REBOUND" migrate
 # COMMITs during the fixed-rate phase).
 checkpoint() {
   local db
-  for db in "$DB" "$CEILING_DB"; do psql "$db" -XqAt -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE)" >/dev/null; done
+  # rebound_ceiling exists only while a ceiling runs.
+  for db in $(psql_c "SELECT datname FROM pg_database WHERE datname IN ('rebound', 'rebound_ceiling')"); do
+    psql "$CONN dbname=$db" -XqAt -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE)" >/dev/null
+  done
   psql_c "CHECKPOINT" >/dev/null
   sync
 }
@@ -415,7 +418,7 @@ row "  (the ceiling itself is ${CEIL_VS_INSERT}x one INSERT per event: no receiv
 row "ack p99 at half max: $HALF_P99 ms (< 50 ms)" "$(verdict "$HALF_P99 > 0 && $HALF_P99 < 50")"
 row "  (from write to answer: p99 $(num "$(field "$R_HALF" service_p99_ms)") ms; load generator stalled at most $(num "$(field "$R_HALF" stall_max_ms)") ms;" ""
 read -r SLOW_ALL SLOW_COMMIT SLOW_COMMIT_MAX <<<"$SLOW_STATEMENTS"
-row "   rebound's statements over 100 ms in PostgreSQL's log: $SLOW_ALL, of which COMMITs $SLOW_COMMIT, the longest $SLOW_COMMIT_MAX ms)" ""
+row "   rebound's statements over 100 ms in PostgreSQL's log: $SLOW_ALL, of which COMMITs $SLOW_COMMIT, the longest COMMIT $SLOW_COMMIT_MAX ms)" ""
 row "replays vs new events: $REPLAY_VS_NEW % (>= 100 %)" "$(verdict "$REPLAY_VS_NEW >= 100")"
 row "RSS under load: peak $(mb "$PEAK_KB") MB, VmHWM $(mb "$HWM") MB (< 256 MB)" "$(verdict "$HWM < 262144")"
 row "RSS idle: $(mb "$RSS_IDLE_START") MB at start, $(mb "$RSS_IDLE_END") MB after load (< 50 MB)" \

@@ -1,8 +1,9 @@
 # Counts the statements PostgreSQL logged as slow (log_min_duration_statement)
 # in a stretch of its log that belong to the service under test: the load
 # generator's own check of the database (sessions that touch its loadgen_
-# tables) and the harness's CHECKPOINTs are left out, since they run after
-# or between the timed phases and say nothing about rebound's writes.
+# tables) and the harness's CHECKPOINTs and VACUUM (ANALYZE)s are left out,
+# since they run after or between the timed phases and say nothing about
+# rebound's writes (rebound's own VACUUM of its staging tables counts).
 # Prints: slow statements, how many of them COMMITs, the longest COMMIT (ms).
 # Log lines start "date time zone [pid] LOG:  duration: N ms  statement: ...".
 /loadgen_/ { harness[$4] = 1 }
@@ -10,7 +11,7 @@
     k++
     pid[k] = $4
     commit[k] = / statement: COMMIT/
-    checkpoint[k] = / statement: CHECKPOINT/
+    checkpoint[k] = / statement: (CHECKPOINT|VACUUM \(ANALYZE\))/
     for (i = 1; i <= NF; i++) if ($i == "duration:") ms[k] = $(i + 1) + 0
 }
 END {
