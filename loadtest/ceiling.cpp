@@ -393,7 +393,8 @@ run_session(options const& o, std::string const& mode, session_work const& work,
             std::atomic<bool>& failed, std::string& error, double& backend_cpu)
 {
     // The reasons whose hard bounce opens a notice, as the service passes them.
-    std::string const dead_reasons = rebound::store::reasons_literal(rebound::classify::action_table::defaults().dead_reasons());
+    std::string const dead_reasons =
+        rebound::store::reasons_literal(rebound::classify::action_table::defaults().dead_reasons());
     backend_cpu = -1;
     try {
         pqxx::connection conn{o.db};

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 using rebound::classify::action_table;
 
@@ -68,15 +69,28 @@ TEST_CASE("default actions follow the issue's plan", "[classify][actions]")
     CHECK(action("emailtoolarge") == "shrink_message");
     CHECK(action("ratelimited") == "throttle");
 
-    // Only dead addresses open an address-change notice.
+    // Only dead addresses open an address-change notice; dead_reasons() is
+    // the list the writer's notice statement gets.
     std::set<std::string> dead;
     for (auto const& e : t.entries())
         if (e.address_dead) dead.insert(e.reason);
     CHECK(dead == std::set<std::string>{"hasmoved", "hostunknown", "notaccept", "userunknown"});
+    CHECK(t.dead_reasons() == std::vector<std::string>{"hasmoved", "hostunknown", "notaccept", "userunknown"});
 
     // Sender-side problems never blame the recipient.
     CHECK(t.find("blocked")->en.find("not the recipient's fault") != std::string::npos);
     CHECK(t.find("badreputation")->en.find("not the recipient's fault") != std::string::npos);
+}
+
+TEST_CASE("an override's address_dead decides which hard bounces open notices", "[classify][actions]")
+{
+    temp_file const file(R"({"reasons": {
+        "userunknown": {"address_dead": false},
+        "MailboxFull": {"address_dead": true}
+    }})");
+    auto const loaded = action_table::load_file(file.path());
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->dead_reasons() == std::vector<std::string>{"hasmoved", "hostunknown", "mailboxfull", "notaccept"});
 }
 
 TEST_CASE("reason lookups accept old names and any case", "[classify][actions]")
