@@ -23,7 +23,9 @@
 #   LOADTEST_INSERT_EVENTS (10000), LOADTEST_MULTIROW_EVENTS (100000),
 #   LOADTEST_DIR (parent of the temporary folder; default BUILD_DIR), PG_BINDIR,
 #   LOADTEST_AUTO_EXPLAIN_MS (unset: off; else PostgreSQL logs the plan of every
-#   statement slower than that, with auto_explain: read with --keep).
+#   statement slower than that, with auto_explain: read with --keep),
+#   LOADTEST_PG_EXTRA (more server settings, name=value separated by spaces,
+#   e.g. "backend_flush_after=256kB": to measure one before recommending it).
 #   REBOUND_* tuning variables (REBOUND_DB_WRITERS, REBOUND_BATCH_SIZE, ...) are
 #   passed to rebound as they are.
 set -euo pipefail
@@ -134,6 +136,10 @@ if [ -n "${LOADTEST_AUTO_EXPLAIN_MS:-}" ]; then
   PG_SETTINGS="$PG_SETTINGS -c shared_preload_libraries=auto_explain \
 -c auto_explain.log_min_duration=${LOADTEST_AUTO_EXPLAIN_MS}ms -c auto_explain.log_nested_statements=on"
 fi
+for setting in ${LOADTEST_PG_EXTRA:-}; do
+  [[ "$setting" =~ ^[a-z_.]+=[A-Za-z0-9_.]+$ ]] || { echo "LOADTEST_PG_EXTRA: not name=value: $setting" >&2; exit 2; }
+  PG_SETTINGS="$PG_SETTINGS -c $setting"
+done
 as_owner "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -o "$PG_SETTINGS" start >/dev/null
 CONN="host=$SOCK port=5432 user=postgres"
 psql_c() { psql "$CONN dbname=postgres" -XqAt -v ON_ERROR_STOP=1 -c "$1"; }
@@ -376,6 +382,8 @@ echo "   $STARTED, load average $LOADAVG_START at the start, $(cut -d' ' -f1-3 /
      "(this run alone keeps it near 2 while loading)"
 echo "   rebound: REBOUND_DB_WRITERS=${REBOUND_DB_WRITERS:-default} REBOUND_BATCH_SIZE=${REBOUND_BATCH_SIZE:-default}" \
      "REBOUND_BATCH_DELAY=${REBOUND_BATCH_DELAY:-default} REBOUND_IO_THREADS=${REBOUND_IO_THREADS:-default}"
+[ -z "${LOADTEST_PG_EXTRA:-}${LOADTEST_AUTO_EXPLAIN_MS:-}" ] ||
+  echo "   PostgreSQL, beyond loadtest/pg_settings.sh: ${LOADTEST_PG_EXTRA:-}${LOADTEST_AUTO_EXPLAIN_MS:+ auto_explain over ${LOADTEST_AUTO_EXPLAIN_MS} ms}"
 echo
 echo "PostgreSQL alone (rebound_ceiling, 2 sessions, 10k-row transactions unless said; source events/s):"
 row "all of rebound's per-batch SQL (COPY staging, merge, state, stats, notices)" ""
