@@ -11,13 +11,13 @@
     k++
     pid[k] = $4
     commit[k] = / statement: COMMIT/
-    checkpoint[k] = / statement: (CHECKPOINT|VACUUM \(ANALYZE\))/
+    harness_stmt[k] = / statement: (CHECKPOINT|VACUUM \(ANALYZE\))/
     for (i = 1; i <= NF; i++) if ($i == "duration:") ms[k] = $(i + 1) + 0
 }
 END {
     n = 0; c = 0; max = 0
     for (j = 1; j <= k; j++) {
-        if ((pid[j] in harness) || checkpoint[j]) continue
+        if ((pid[j] in harness) || harness_stmt[j]) continue
         n++
         if (commit[j]) { c++; if (ms[j] > max) max = ms[j] }
     }
