@@ -58,12 +58,18 @@ TEST_CASE("a writer's batch statements look rows up by index even when the table
     store::batch_session session;
     session.open(conn);
 
+    // Every statement batch_session prepares (store/batch_session.cpp).
     std::string const statements[] = {
+        "EXECUTE lock_shards('{1,2}')",
         "EXECUTE merge_staged",
         "EXECUTE upsert_recipient_state",
+        "EXECUTE upsert_daily_stats('0')",
+        "EXECUTE upsert_daily_totals('0')",
+        "EXECUTE upsert_daily_domain_totals('0')",
         "EXECUTE open_notices('{userunknown}')",
         "EXECUTE resolve_notices_by_delivery",
-        "EXECUTE upsert_daily_stats('0')",
+        "EXECUTE new_event_count",
+        "EXECUTE new_event_keys",
     };
     for (auto const& s : statements) {
         auto const plan = generic_plan(conn, s);
