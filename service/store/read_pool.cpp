@@ -47,8 +47,12 @@ struct read_pool::impl {
             busy.add(1);
             try {
                 if (!conn || !conn->is_open()) {
-                    conn = std::make_unique<pqxx::connection>(conninfo);
-                    set_up_session(*conn);
+                    // Kept only once set up: a connection whose settings
+                    // failed would otherwise serve every later request
+                    // without them.
+                    auto fresh = std::make_unique<pqxx::connection>(conninfo);
+                    set_up_session(*fresh);
+                    conn = std::move(fresh);
                 }
                 t.work(*conn);
             } catch (pqxx::broken_connection const& e) {
