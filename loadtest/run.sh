@@ -233,8 +233,8 @@ C_SMALL=$(ceiling full --batch "$SMALL_BATCH" --sessions "$WRITERS")
 C_STATE=$(ceiling state)
 C_MERGE=$(ceiling merge)
 C_COPY=$(ceiling copy)
-# The two receivers rebound is compared with serve the same 16 concurrent
-# requests through a pool of that many connections: with 2 sessions, one
+# The two receivers rebound is compared with serve the load's concurrent
+# requests through a pool of as many connections: with 2 sessions, one
 # INSERT per event ran at 3.8k events/s against 5.9-6.8k with 16 (commits
 # share WAL flushes), which overstated rebound's multiple by about 1.6x.
 C_MULTI=$(ceiling multirow --multirow-events "$MULTIROW_EVENTS" --sessions "$CONNECTIONS")
