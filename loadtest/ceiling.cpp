@@ -89,7 +89,7 @@ usage(int code)
         "  --batch N              rows per transaction in the COPY modes      default 10000\n"
         "  --request-batch N      events per SendGrid request / multi-row INSERT  default 100\n"
         "  --sessions N           concurrent sessions (for multirow and insert, as many as the\n"
-        "                         HTTP load's connections: run.sh passes 16)  default 2\n"
+        "                         HTTP load's connections, as run.sh does)    default 2\n"
         "  --recipients N         distinct recipients (as rebound_loadgen)     default 100000\n"
         "  --modes LIST           full,state,merge,copy,multirow,insert        default all\n\n"
         "Modes: full = every statement rebound's writer runs per batch (locks, COPY staging,\n"
