@@ -1,5 +1,5 @@
 # The PostgreSQL settings that every load-test script gives its cluster, in
-# one place, so that figures from run.sh, ab.sh, ab_ceiling.sh and
+# one place, so that figures from run.sh, ab.sh, ab_ceiling.sh, explain_ab.sh and
 # statement_costs.sh are taken under the same configuration.
 #
 # More WAL between checkpoints than the default keeps a checkpoint from
